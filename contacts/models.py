@@ -28,6 +28,14 @@ def normalize_name(value: str) -> str:
     return "".join(ch for ch in stripped.casefold() if ch.isalnum())
 
 
+def track_history():
+    """Record inserts, updates and deletes in the database (triggers), whoever writes: admin, workers, raw SQL.
+
+    Deletes are tracked too, so that a merge or a removal can be seen and undone from the history.
+    """
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
 class DatePrecision(models.TextChoices):
     DAY = "day", "Day"
     MONTH = "month", "Month"
@@ -59,7 +67,7 @@ class DelegationType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-@pghistory.track()
+@track_history()
 class Country(models.Model):
     """A state (or the EU) as the press names it, keyed by its ISO 3166-1 alpha-2 code."""
 
@@ -97,7 +105,7 @@ class Country(models.Model):
         return reverse("contacts:country", args=[self.iso2])
 
 
-@pghistory.track()
+@track_history()
 class Place(models.Model):
     """A city or site with coordinates, and the spellings the press uses for it."""
 
@@ -128,7 +136,7 @@ class Place(models.Model):
         return f"{self.name}, {self.country.name}" if self.country_id else self.name
 
 
-@pghistory.track()
+@track_history()
 class Organization(models.Model):
     """A party, state body, army, legislature, friendship association, company or outlet."""
 
@@ -159,7 +167,7 @@ class Organization(models.Model):
         return self.name
 
 
-@pghistory.track()
+@track_history()
 class Person(models.Model):
     """An official, leader or envoy, under one canonical romanised name."""
 
@@ -180,7 +188,7 @@ class Person(models.Model):
         return reverse("contacts:person", args=[self.pk])
 
 
-@pghistory.track()
+@track_history()
 class PersonAlias(models.Model):
     """One spelling of a person's name seen in the press ("Kim Song-nam", "김성남")."""
 
@@ -204,7 +212,7 @@ class PersonAlias(models.Model):
         super().save(*args, **kwargs)
 
 
-@pghistory.track()
+@track_history()
 class Position(models.Model):
     """A post held by a person in an organisation over a period (open-ended while current)."""
 
@@ -230,7 +238,7 @@ class Position(models.Model):
         return f"{self.person}: {self.title}{org}"
 
 
-@pghistory.track()
+@track_history()
 class Delegation(models.Model):
     """One group on one journey: who sent it, who led it, and its itinerary (its visits)."""
 
@@ -287,7 +295,7 @@ class Delegation(models.Model):
         return reverse("contacts:delegation", args=[self.pk])
 
 
-@pghistory.track()
+@track_history()
 class DelegationMember(models.Model):
     """A person in a delegation, with the role the report gives (leader, deputy, member)."""
 
@@ -311,7 +319,7 @@ class ContactQuerySet(models.QuerySet["Contact"]):
         return self.select_related("country", "place", "delegation").order_by("-start_date", "-pk")
 
 
-@pghistory.track()
+@track_history()
 class Contact(models.Model):
     """One dated event between a DPRK side and a foreign side: the row behind timeline, map and CSV.
 
@@ -390,7 +398,7 @@ class Contact(models.Model):
         return reverse("contacts:contact", args=[self.pk])
 
 
-@pghistory.track()
+@track_history()
 class Participant(models.Model):
     """A person taking part in a contact, on the DPRK or the foreign side, with the post held that day."""
 
@@ -420,7 +428,7 @@ class Participant(models.Model):
         return f"{self.person} ({self.get_side_display()}, {self.get_role_display()})"
 
 
-@pghistory.track()
+@track_history()
 class Evidence(models.Model):
     """An article that supports a contact or a delegation, with the sentence that says so."""
 
