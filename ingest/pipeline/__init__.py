@@ -1,0 +1,493 @@
+"""The ingest pipeline: from a feed, a URL or a file to stored, de-duplicated articles, proposals and records.
+
+    input (feed / URL / JSONL / .txt / .html / upload)
+      -> store      one Article per canonical URL (store.py), text if the input carried it
+      -> fetch      the page, if the article has no text yet (fetch.py), main text (text.py)
+      -> dedupe     content hash and SimHash: a copy is linked to its original (dedupe.py)
+      -> analyze    classification and extraction (classify.py), stored as JSON with the reasons
+      -> propose    proposals with confidence and evidence (propose.py, consolidate.py)
+      -> apply      above settings.INGEST_AUTO_APPLY_THRESHOLD: records + Evidence (apply.py)
+
+Every entry point (`manage.py ingest`, the Celery tasks, the admin) stores articles with the
+`ingest_*` functions and then runs `article_process` on each, synchronously or on a worker. Running
+`article_process` again on a finished article changes nothing; an article is attempted at most
+MAX_ATTEMPTS times (a poison-message guard for redelivered tasks) and then marked failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pghistory
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
+
+from ingest.models import Article, Proposal, Source
+from ingest.pipeline import apply, dedupe, propose, store, text
+from ingest.pipeline.fetch import FetchError, TransientFetchError, fetch
+from ingest.pipeline.names import name_key
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "InputError",
+    "Outcome",
+    "article_process",
+    "article_retry",
+    "ingest_file",
+    "ingest_html",
+    "ingest_jsonl",
+    "ingest_text",
+    "ingest_url",
+    "source_poll",
+    "sources_due",
+]
+
+MAX_ATTEMPTS = 3
+FEED_FULL_TEXT_MIN = 400  # an entry with at least this much text is the article; shorter ones are fetched
+ARTICLE_LOCK_BASE = 0x1A71A5 << 40  # session advisory lock per article id: one worker at a time
+
+
+class InputError(Exception):
+    """An input the command cannot read at all (missing file, unknown format)."""
+
+
+@dataclass
+class Outcome:
+    """What became of one article, as `manage.py ingest` prints it."""
+
+    article_id: int | None
+    url: str
+    status: str
+    detail: str = ""
+    follow_up: list[int] = field(default_factory=list)  # articles a feed URL turned into
+
+    def line(self) -> str:
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.status:<10} {self.url}{detail}"
+
+
+# Storing inputs ------------------------------------------------------------------------------------
+
+
+def _local_url(kind: str, content: str) -> str:
+    return f"urn:{kind}:{hashlib.sha256(content.encode('utf-8')).hexdigest()[:32]}"
+
+
+def ingest_text(
+    *,
+    text_body: str,
+    url: str = "",
+    title: str = "",
+    published: object = None,
+    source_name: str = "",
+    source: Source | None = None,
+) -> Article:
+    """Store one article whose text is already known (JSONL line, .txt file, upload, feed entry)."""
+    body = text.clean_text(text_body)
+    article, _ = store.article_get_or_create(
+        url=url or _local_url("text", body),
+        title=text.clean_text(title)[:1000],
+        text=body,
+        published=text.parse_date(published),
+        source=source,
+        source_name=source_name,
+    )
+    return article
+
+
+def ingest_html(content: bytes, *, url: str, charset: str | None = None, source: Source | None = None,
+                source_name: str = "", published: object = None) -> Article:
+    """Store one HTML page: decode, extract its main text, keep the row even if nothing is readable."""
+    page = text.extract_page(text.decode(content, charset), url=url if url.startswith("http") else None)
+    article, created = store.article_get_or_create(
+        url=url,
+        title=page.title,
+        text=page.text,
+        published=text.parse_date(published) or page.published,
+        source=source,
+        source_name=source_name,
+        language=page.language,
+    )
+    if created and not page.text:
+        store.article_fail(article, "parse error: no readable text in the page")
+    return article
+
+
+def _entry_text(entry) -> str:
+    parts = [c.get("value", "") for c in entry.get("content", []) if isinstance(c, dict)]
+    raw = max(parts + [entry.get("summary", "") or ""], key=len)
+    # feedparser has already sanitised the HTML; only its text is kept.
+    import nh3
+
+    return text.clean_text(html.unescape(nh3.clean(raw.replace("</p>", "</p>\n"), tags=set())))
+
+
+def _entry_published(entry) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                return datetime(*parsed[:6], tzinfo=UTC)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def ingest_feed(content: bytes, *, feed_url: str, source: Source | None = None) -> list[Article]:
+    """Store one article per feed entry; entries carrying the full text skip the page fetch.
+
+    feedparser parses the bytes fetched (and size-capped) by fetch.py; it never fetches anything.
+    A feed with no usable entry raises FetchError with feedparser's complaint.
+    """
+    import feedparser
+
+    if len(content) > settings.INGEST_MAX_BYTES:
+        raise FetchError(f"too large: feed of {len(content)} bytes")
+    parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
+    entries = parsed.get("entries") or []
+    if not entries:
+        problem = parsed.get("bozo_exception")
+        raise FetchError(f"parse error: no entries in the feed{f' ({problem})' if problem else ''}"[:500])
+    outlet = (source.name if source else "") or (parsed.get("feed", {}).get("title") or "")[:200]
+    articles = []
+    for entry in entries:
+        link = (entry.get("link") or "").strip()
+        if not link.startswith(("http://", "https://")):
+            link = ""
+        body = _entry_text(entry)
+        title = text.clean_text(entry.get("title", "") or "")
+        if not link and not body:
+            continue
+        if not link:
+            ident = str(entry.get("id") or title or body[:200])
+            link = _local_url("feed-entry", f"{feed_url}#{ident}")
+        if len(body) >= FEED_FULL_TEXT_MIN or not link.startswith("http"):
+            article = ingest_text(text_body=body, url=link, title=title, published=_entry_published(entry),
+                                  source_name=outlet, source=source)
+        else:
+            article, _ = store.article_get_or_create(url=link, title=title, published=_entry_published(entry),
+                                                     source=source, source_name=outlet)
+        articles.append(article)
+    return articles
+
+
+def ingest_url(url: str, *, source: Source | None = None) -> list[Article]:
+    """Fetch a URL given by an operator or an editor: a feed becomes its entries, a page one article.
+
+    A URL that cannot be fetched still becomes an article row, failed with the reason.
+    """
+    try:
+        result = fetch(url)
+    except FetchError as exc:
+        article, _ = store.article_get_or_create(url=url, source=source)
+        if article.status not in store.DONE_STATUSES:
+            store.article_fail(article, str(exc))
+        return [article]
+    return _ingest_fetched(result, source=source)
+
+
+def _ingest_fetched(result, *, source: Source | None) -> list[Article]:
+    if text.looks_like_feed(result.content, result.content_type):
+        return ingest_feed(result.content, feed_url=result.final_url, source=source)
+    return [ingest_html(result.content, url=result.url, charset=result.charset, source=source)]
+
+
+def ingest_jsonl(path: Path, *, source_name: str = "") -> list[Article]:
+    """Store one article per line of a JSONL file (id, url, source, published, title, text); keeps each url."""
+    articles = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
+            articles.append(
+                ingest_text(
+                    text_body=str(record.get("text") or ""),
+                    url=str(record.get("url") or ""),
+                    title=str(record.get("title") or ""),
+                    published=record.get("published"),
+                    source_name=str(record.get("source") or source_name),
+                )
+            )
+    return articles
+
+
+def ingest_file(path: Path, *, name: str | None = None, url: str = "") -> list[Article]:
+    """Store a local file by its kind: .jsonl lines, .html/.htm page, anything else as plain text."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return ingest_jsonl(path)
+    content = path.read_bytes()
+    if len(content) > settings.INGEST_MAX_BYTES:
+        raise InputError(f"{path}: larger than INGEST_MAX_BYTES ({settings.INGEST_MAX_BYTES})")
+    label = name or path.name
+    local = url or _local_url("file", f"{label}:{hashlib.sha256(content).hexdigest()}")
+    if suffix in (".html", ".htm", ".xhtml"):
+        return [ingest_html(content, url=local)]
+    if suffix in (".xml", ".rss", ".atom"):
+        return ingest_feed(content, feed_url=local)
+    body = text.decode(content)
+    lines = body.strip().split("\n", 1)
+    title = lines[0] if len(lines) > 1 and len(lines[0]) < 300 else ""
+    return [ingest_text(text_body=body, url=local, title=title)]
+
+
+# Processing one article ----------------------------------------------------------------------------
+
+
+def _lock_key(label: str) -> int:
+    return int.from_bytes(hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+def _record_locks(analysis) -> list[int]:
+    labels = set()
+    for journey in analysis.journeys:
+        labels.add(f"trip:{name_key(journey.leader)}" if journey.leader else f"trip:{journey.sending_country}")
+    for person in analysis.people:
+        labels.add(f"person:{name_key(person.name)}")
+    for name in (analysis.dprk_lead, analysis.foreign_lead):
+        if name:
+            labels.add(f"person:{name_key(name)}")
+    if analysis.kind == "visit" and not analysis.journeys:
+        labels.add(f"trip:{analysis.direction}:{','.join(analysis.countries)}")
+    labels.add(f"contact:{analysis.kind}:{','.join(sorted(analysis.countries))}")
+    return sorted(_lock_key(label) for label in labels)
+
+
+def _fetch_article(article: Article) -> list[int]:
+    """Fetch the article's page and extract its text; a feed URL is expanded into its entries instead."""
+    result = fetch(article.url)
+    if text.looks_like_feed(result.content, result.content_type):
+        entries = ingest_feed(result.content, feed_url=result.final_url, source=article.source)
+        return [a.pk for a in entries if a.pk != article.pk]
+    page = text.extract_page(text.decode(result.content, result.charset), url=result.final_url)
+    if not page.text:
+        raise ValueError("parse error: no readable text in the page")
+    article.text = page.text
+    article.title = article.title or page.title
+    article.published_at = article.published_at or page.published
+    article.language = article.language or page.language
+    article.fetched_at = timezone.now()
+    article.status = Article.Status.FETCHED
+    article.save(update_fields=["text", "title", "published_at", "language", "fetched_at", "status", "updated_at"])
+    return []
+
+
+def _analyze(article: Article):
+    from ingest.pipeline.classify import ArticleInput, analyze
+
+    return analyze(
+        ArticleInput(
+            id=str(article.pk),
+            url=article.url,
+            source=article.source_name,
+            published=article.published_at.date() if article.published_at else None,
+            title=article.title,
+            text=article.text,
+        )
+    )
+
+
+def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
+    """Save proposals, apply those above the threshold; return the article's status and a summary."""
+    threshold = settings.INGEST_AUTO_APPLY_THRESHOLD
+    with transaction.atomic(), pghistory.context(source="ingest", article=article.pk):
+        with connection.cursor() as cursor:
+            for key in _record_locks(analysis):  # sorted, so two workers never wait on each other in a cycle
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        drafts = propose.proposals_build(article, analysis)
+        applied = pending = 0
+        for draft in drafts:
+            proposal = Proposal.objects.create(
+                article=article,
+                action=draft.action,
+                payload=draft.payload,
+                confidence=draft.confidence,
+                evidence=draft.evidence[:5000],
+                delegation_id=draft.delegation_id,
+            )
+            if draft.confidence >= threshold:
+                apply.proposal_apply(proposal)
+                applied += 1
+            else:
+                pending += 1
+        if applied:
+            status = Article.Status.LINKED
+        elif pending:
+            status = Article.Status.PROPOSED
+        else:
+            status = Article.Status.IRRELEVANT
+        article.status = status
+        article.processed_at = timezone.now()
+        article.failure_reason = ""
+        article.save(update_fields=["status", "processed_at", "failure_reason", "updated_at"])
+    summary = f"{applied} applied, {pending} for review" if drafts else "relevant, but nothing to record"
+    return status, summary
+
+
+def _start(article_id: int) -> tuple[Article | None, Outcome | None]:
+    """Claim an attempt: finished articles and exhausted ones are not run again."""
+    with transaction.atomic():
+        article = Article.objects.select_for_update().filter(pk=article_id).first()
+        if article is None:
+            return None, Outcome(article_id, "", "missing", "no such article")
+        if article.status in store.DONE_STATUSES or article.status == Article.Status.FAILED:
+            return None, Outcome(article.pk, article.url, article.status, "unchanged: already processed")
+        if article.attempts >= MAX_ATTEMPTS:
+            last = f" (last error: {article.failure_reason})" if article.failure_reason else ""
+            store.article_fail(article, f"gave up after {MAX_ATTEMPTS} attempts{last}")
+            return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
+        article.attempts += 1
+        article.save(update_fields=["attempts", "updated_at"])
+    return article, None
+
+
+def article_process(article_id: int, *, raise_transient: bool = False) -> Outcome:
+    """Run one article through fetch, dedupe, analysis, proposals and records. Idempotent.
+
+    Transient fetch errors are re-raised when `raise_transient` (the Celery task retries them);
+    otherwise, like parse errors, they mark the article failed with the reason.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ARTICLE_LOCK_BASE + article_id])
+        if not cursor.fetchone()[0]:
+            return Outcome(article_id, "", "busy", "another worker is processing it")
+    try:
+        return _process(article_id, raise_transient=raise_transient)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [ARTICLE_LOCK_BASE + article_id])
+
+
+def _process(article_id: int, *, raise_transient: bool) -> Outcome:
+    article, outcome = _start(article_id)
+    if outcome is not None:
+        return outcome
+    follow_up: list[int] = []
+    try:
+        if not article.text:
+            follow_up = _fetch_article(article)
+            if follow_up or not article.text:
+                detail = f"a feed: {len(follow_up)} entries stored"
+                article.status, article.processed_at = Article.Status.IRRELEVANT, timezone.now()
+                article.classification = {"relevant": False, "reasons": [detail]}
+                article.save(update_fields=["status", "processed_at", "classification", "updated_at"])
+                return Outcome(article.pk, article.url, article.status, detail, follow_up)
+        original = store.article_set_keys(article)
+        if original is not None:
+            how = "same text" if original.content_hash == article.content_hash else "near-identical text"
+            with pghistory.context(source="ingest", article=article.pk):
+                store.article_mark_duplicate(article, original, f"{how} as article {original.pk}")
+                apply.evidence_cite_duplicates(article)
+            return Outcome(article.pk, article.url, article.status, f"copy of {original.url}")
+        analysis = _analyze(article)
+        classification, extraction = propose.analysis_to_json(analysis)
+        article.classification, article.extraction = classification, extraction
+        article.save(update_fields=["classification", "extraction", "updated_at"])
+        if not analysis.relevant:
+            article.status, article.processed_at, article.failure_reason = Article.Status.IRRELEVANT, timezone.now(), ""
+            article.save(update_fields=["status", "processed_at", "failure_reason", "updated_at"])
+            reasons = "; ".join(analysis.reasons[:3])
+            return Outcome(article.pk, article.url, article.status, reasons)
+        status, summary = _propose_and_apply(article, analysis)
+        return Outcome(article.pk, article.url, status, summary)
+    except TransientFetchError as exc:
+        if raise_transient and article.attempts < MAX_ATTEMPTS:
+            Article.objects.filter(pk=article.pk).update(failure_reason=f"will retry: {exc}"[:2000])
+            raise
+        store.article_fail(article, f"temporary error, retry later: {exc}")
+    except FetchError as exc:
+        store.article_fail(article, str(exc))
+    except Exception as exc:  # a parse or extraction bug must not lose the article: keep it with the error
+        store.article_fail(article, f"error: {type(exc).__name__}: {exc}")
+    return Outcome(article.pk, article.url, article.status, article.failure_reason, follow_up)
+
+
+def article_retry(article: Article) -> None:
+    """Make a failed (or stuck) article runnable again: clears its error and its attempts."""
+    article.status = Article.Status.FETCHED if article.text else Article.Status.PENDING
+    article.failure_reason = ""
+    article.attempts = 0
+    article.save(update_fields=["status", "failure_reason", "attempts", "updated_at"])
+
+
+# Sources -------------------------------------------------------------------------------------------
+
+
+def sources_due(now: datetime | None = None):
+    """Active sources whose polling interval has elapsed (or that were never polled)."""
+    now = now or timezone.now()
+    next_poll = ExpressionWrapper(
+        F("last_polled_at") + F("interval_minutes") * timedelta(minutes=1), output_field=DurationField()
+    )
+    return Source.objects.filter(active=True).alias(next_poll=next_poll).filter(
+        Q(last_polled_at__isnull=True) | Q(next_poll__lte=now)
+    )
+
+
+def source_poll(source_id: int) -> list[int]:
+    """Poll one source with a conditional GET, store new articles, record its health; return ids to process."""
+    source = Source.objects.get(pk=source_id)
+    now = timezone.now()
+    try:
+        result = fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+        articles = [] if result.not_modified else _ingest_fetched(result, source=source)
+    except FetchError as exc:
+        Source.objects.filter(pk=source.pk).update(
+            last_polled_at=now, last_error_at=now, last_error=str(exc)[:2000],
+            consecutive_failures=F("consecutive_failures") + 1,
+        )
+        return []
+    Source.objects.filter(pk=source.pk).update(
+        last_polled_at=now,
+        last_success_at=now,
+        consecutive_failures=0,
+        etag=(result.etag or source.etag)[:500] if not result.not_modified else source.etag,
+        last_modified=(result.last_modified or source.last_modified)[:100],
+    )
+    return [a.pk for a in articles if a.status not in store.DONE_STATUSES and a.status != Article.Status.FAILED]
+
+
+def process_all(article_ids: Iterable[int]) -> list[Outcome]:
+    """Process articles synchronously, following feeds a URL turned out to be (used by the command)."""
+    outcomes = []
+    queue = list(dict.fromkeys(article_ids))
+    seen = set()
+    while queue:
+        article_id = queue.pop(0)
+        if article_id in seen:
+            continue
+        seen.add(article_id)
+        outcome = article_process(article_id)
+        outcomes.append(outcome)
+        queue.extend(outcome.follow_up)
+    return outcomes
+
+
+def wait_until_done(article_ids: Iterable[int], *, timeout: float = 600.0, poll: float = 0.2) -> bool:
+    """Wait until every article has left pending/fetched (used by benchmarks and the demo loader)."""
+    ids = list(article_ids)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Article.objects.filter(pk__in=ids, status__in=[Article.Status.PENDING, Article.Status.FETCHED]).exists():
+            return True
+        time.sleep(poll)
+    return False
+
+
+__all__ += ["ingest_feed", "process_all", "wait_until_done", "dedupe"]

@@ -1,0 +1,49 @@
+"""Indexes for near-duplicate lookup, and the periodic task that polls sources.
+
+A 64-bit SimHash within 3 bits of another shares at least one of its four 16-bit bands exactly, so
+four expression indexes turn the near-duplicate search into indexed equality lookups.
+The beat entry is data every install needs: every minute, `ingest.poll_due_sources` enqueues a poll
+for each active source whose interval has elapsed.
+"""
+
+from django.db import migrations
+
+BANDS = range(4)
+
+
+def band_indexes_sql():
+    return [
+        f"CREATE INDEX IF NOT EXISTS article_fp_band{i} ON ingest_article (((fingerprint >> {16 * i}) & 65535))"
+        for i in BANDS
+    ]
+
+
+def drop_band_indexes_sql():
+    return [f"DROP INDEX IF EXISTS article_fp_band{i}" for i in BANDS]
+
+
+def create_poll_schedule(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
+    PeriodicTask.objects.update_or_create(
+        name="Poll due sources",
+        defaults={"task": "ingest.poll_due_sources", "interval": every_minute, "enabled": True},
+    )
+
+
+def remove_poll_schedule(apps, schema_editor):
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTask.objects.filter(name="Poll due sources").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("ingest", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [
+        migrations.RunSQL(band_indexes_sql(), drop_band_indexes_sql()),
+        migrations.RunPython(create_poll_schedule, remove_poll_schedule),
+    ]

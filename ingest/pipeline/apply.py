@@ -1,0 +1,502 @@
+"""Apply accepted proposals: create or update contacts records, each citing its article (Evidence).
+
+Every write here is idempotent: evidence, participants, members and aliases are get-or-create on their
+unique keys; a journey already folded into a delegation adds nothing the second time; a meeting or
+message already recorded (same kind, country, day and lead) gets the new article as evidence
+instead of a second row. Names are resolved through PersonAlias and `names.same_person`; an unknown
+name becomes a Person with review_status=proposed (and a New person proposal for editors), never a
+silent duplicate.
+
+Delegations edited by hand (`locked`) only receive evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import (
+    Contact,
+    Country,
+    DatePrecision,
+    Delegation,
+    DelegationMember,
+    Direction,
+    Evidence,
+    Participant,
+    Person,
+    PersonAlias,
+    Place,
+    ReviewStatus,
+    normalize_name,
+)
+from ingest.models import Article, Proposal
+from ingest.pipeline import consolidate
+from ingest.pipeline.names import same_person
+
+__all__ = [
+    "contact_record",
+    "country_get",
+    "evidence_add",
+    "evidence_cite_duplicates",
+    "journey_fold",
+    "person_resolve",
+    "place_get",
+    "proposal_apply",
+    "proposal_reject",
+]
+
+STAGE_ORDER = {"announced": 0, "departed": 1, "concluded": 2}
+DPRK = "KP"
+
+
+def _as_date(value: object) -> date | None:
+    return consolidate._as_date(value)
+
+
+# Reference lookups ---------------------------------------------------------------------------------
+
+
+def country_get(iso2: str | None) -> Country | None:
+    """The Country for an ISO code, created from the offline reference data if not loaded yet."""
+    if not iso2:
+        return None
+    iso2 = iso2.upper()
+    country = Country.objects.filter(iso2=iso2).first()
+    if country is not None:
+        return country
+    from contacts.reference import countries
+
+    record = next((r for r in countries() if r.iso2 == iso2), None)
+    if record is None:
+        return None
+    latitude, longitude = record.latlng or (None, None)
+    country, _ = Country.objects.get_or_create(
+        iso2=iso2,
+        defaults={
+            "iso3": record.iso3,
+            "numeric": record.numeric,
+            "name": record.name,
+            "official_name": record.official_name,
+            "press_names": list(record.press_names),
+            "demonyms": list(record.demonyms),
+            "latitude": latitude,
+            "longitude": longitude,
+        },
+    )
+    return country
+
+
+def place_get(country: Country | None, city: str | None) -> Place | None:
+    """The Place for a city name in a country: by name or alias, else from GeoNames, else a bare row."""
+    if country is None or not city:
+        return None
+    city = city.strip()[:200]
+    place = (
+        Place.objects.filter(country=country, name__iexact=city).first()
+        or Place.objects.filter(country=country, aliases__contains=[city]).first()
+    )
+    if place is not None:
+        return place
+    from contacts.reference import cities
+
+    folded = normalize_name(city)
+    record = next(
+        (
+            r
+            for r in sorted(cities(), key=lambda r: -r.population)
+            if r.country == country.iso2
+            and (normalize_name(r.name) == folded or any(normalize_name(a) == folded for a in r.aliases))
+        ),
+        None,
+    )
+    if record is not None:
+        place = Place.objects.filter(geonameid=record.geonameid).first() or Place.objects.filter(
+            country=country, name=record.name
+        ).first()
+        if place is None:
+            place = Place.objects.create(
+                name=record.name,
+                country=country,
+                latitude=record.latitude,
+                longitude=record.longitude,
+                geonameid=record.geonameid,
+                population=record.population,
+                aliases=[city] if city != record.name else [],
+            )
+        return place
+    place, _ = Place.objects.get_or_create(country=country, name=city)
+    return place
+
+
+def person_resolve(name: str, *, country: Country | None = None) -> tuple[Person, bool]:
+    """The Person a reported name refers to (alias, then romanisation-insensitive match), or a proposed new one.
+
+    Returns (person, created). A new spelling of a known person is recorded as an alias.
+    """
+    name = " ".join((name or "").split())[:200]
+    folded = normalize_name(name)
+    aliases = PersonAlias.objects.select_related("person")
+    exact = list(aliases.filter(normalized=folded))
+    if country is not None:
+        exact.sort(key=lambda a: a.person.country_id != country.pk)
+    if exact:
+        return exact[0].person, False
+    candidates = aliases.exclude(person__review_status=ReviewStatus.REJECTED)
+    if country is not None:
+        candidates = candidates.filter(person__country=country)
+    for alias in candidates.only("name", "person__id", "person__name", "person__country_id"):
+        if same_person(name, alias.name):
+            PersonAlias.objects.get_or_create(person=alias.person, normalized=folded, defaults={"name": name})
+            return alias.person, False
+    person = Person.objects.create(name=name, country=country, review_status=ReviewStatus.PROPOSED)
+    PersonAlias.objects.create(person=person, name=name)
+    return person, True
+
+
+# Evidence ------------------------------------------------------------------------------------------
+
+
+def _evidence_defaults(cited: Article, quote: str) -> dict:
+    return {
+        "article": cited,
+        "source_name": cited.source_name[:200],
+        "title": cited.title[:500],
+        "published": cited.published_at.date() if cited.published_at else None,
+        "quote": quote,
+    }
+
+
+def evidence_add(
+    article: Article, *, contact: Contact | None = None, delegation: Delegation | None = None, quote: str = ""
+) -> None:
+    """Cite the article (and every copy of it) on one record; citing twice changes nothing."""
+    for cited in [article, *article.duplicates.all()]:
+        if contact is not None:
+            Evidence.objects.get_or_create(contact=contact, url=cited.url, defaults=_evidence_defaults(cited, quote))
+        else:
+            Evidence.objects.get_or_create(
+                delegation=delegation, contact=None, url=cited.url, defaults=_evidence_defaults(cited, quote)
+            )
+
+
+def evidence_cite_duplicates(duplicate: Article) -> int:
+    """Cite a copy's URL on every record its original is evidence for; returns the rows added."""
+    original = duplicate.duplicate_of
+    if original is None:
+        return 0
+    added = 0
+    for evidence in Evidence.objects.filter(article=original).select_related("contact", "delegation"):
+        defaults = _evidence_defaults(duplicate, evidence.quote)
+        if evidence.contact_id:
+            _, created = Evidence.objects.get_or_create(contact=evidence.contact, url=duplicate.url, defaults=defaults)
+        else:
+            _, created = Evidence.objects.get_or_create(
+                delegation=evidence.delegation, contact=None, url=duplicate.url, defaults=defaults
+            )
+        added += created
+    return added
+
+
+# Records -------------------------------------------------------------------------------------------
+
+
+def _article_day(article: Article) -> date:
+    return article.published_at.date() if article.published_at else timezone.now().date()
+
+
+def _new_person_proposal(article: Article, person: Person, mention: dict, confidence: float) -> None:
+    Proposal.objects.get_or_create(
+        article=article,
+        action=Proposal.Action.NEW_PERSON,
+        payload__person=person.pk,
+        defaults={
+            "payload": {
+                "person": person.pk,
+                "name": person.name,
+                "side": mention.get("side", ""),
+                "title": mention.get("title", ""),
+                "country": mention.get("country") or "",
+            },
+            "confidence": confidence,
+            "evidence": mention.get("evidence", ""),
+        },
+    )
+
+
+def _person_for(article: Article, mention: dict, confidence: float) -> Person | None:
+    name = (mention.get("name") or "").strip()
+    if not name:
+        return None
+    country = country_get(mention.get("country") or (DPRK if mention.get("side") == "dprk" else None))
+    person, created = person_resolve(name, country=country)
+    if created:
+        _new_person_proposal(article, person, mention, confidence)
+    return person
+
+
+def _renumber_itinerary(delegation: Delegation) -> None:
+    visits = list(delegation.contacts.filter(kind=Contact.Kind.VISIT).order_by("start_date", "pk"))
+    # Clear first: the (delegation, itinerary_order) unique constraint forbids swapping in place.
+    delegation.contacts.filter(kind=Contact.Kind.VISIT).update(itinerary_order=None)
+    for order, visit in enumerate(visits, start=1):
+        Contact.objects.filter(pk=visit.pk).update(itinerary_order=order)
+
+
+def _find_stop(delegation: Delegation, country: Country, place: Place | None, arrived: date | None) -> Contact | None:
+    for visit in delegation.contacts.filter(kind=Contact.Kind.VISIT, country=country).select_related("place"):
+        if place is not None and visit.place_id and visit.place_id != place.pk:
+            continue
+        if arrived and visit.start_date and abs((visit.start_date - arrived).days) > consolidate.SLACK_DAYS:
+            continue
+        return visit
+    return None
+
+
+def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence: float,
+             fallback: date) -> Contact | None:
+    """Add one stop to a delegation's itinerary (or find it), fill in dates it lacked, cite the article."""
+    direction = delegation.direction
+    stop_country = country_get(stop.get("country"))
+    if stop_country is None:
+        return None
+    # A visit's country is the foreign counterpart: the host abroad, or the visitors' country at home.
+    counterpart = stop_country if direction == Direction.OUTBOUND else delegation.sending_country
+    place = place_get(stop_country, stop.get("city"))
+    arrived, departed = _as_date(stop.get("arrived")), _as_date(stop.get("departed"))
+    visit = _find_stop(delegation, counterpart, place, arrived or departed)
+    if visit is None:
+        if delegation.locked:
+            return None
+        start = arrived or departed or fallback
+        visit = Contact.objects.create(
+            kind=Contact.Kind.VISIT,
+            direction=direction,
+            country=counterpart,
+            place=place,
+            start_date=start,
+            start_precision=DatePrecision.DAY,
+            end_date=departed if departed and departed >= start else None,
+            delegation=delegation,
+            transit=bool(stop.get("transit")),
+            summary=(stop.get("evidence") or "")[:2000],
+            confidence=confidence,
+            review_status=ReviewStatus.ACCEPTED,
+        )
+    elif not delegation.locked:
+        changed = []
+        if place is not None and visit.place_id is None:
+            visit.place, changed = place, changed + ["place"]
+        if arrived and arrived < visit.start_date:
+            visit.start_date, changed = arrived, changed + ["start_date"]
+        if departed and departed >= visit.start_date and (visit.end_date is None or departed > visit.end_date):
+            visit.end_date, changed = departed, changed + ["end_date"]
+        if changed:
+            visit.save(update_fields=[*changed, "updated_at"])
+    evidence_add(article, contact=visit, quote=stop.get("evidence") or "")
+    return visit
+
+
+def journey_fold(journey: dict, article: Article, *, confidence: float, evidence: str,
+                 delegation: Delegation | None = None, people: list[dict] | None = None) -> Delegation | None:
+    """Fold one journey into its delegation (found, given, or new) and return the delegation."""
+    fallback = _article_day(article)
+    reasons: list[str] = []
+    if delegation is None:
+        match = consolidate.delegation_find(journey, fallback_date=fallback)
+        if match is not None:
+            delegation, reasons = match.delegation, match.reasons
+    start, end = consolidate.journey_span(journey, fallback)
+    sending = country_get(journey.get("sending_country"))
+    if sending is None or journey.get("direction") not in (Direction.OUTBOUND, Direction.INBOUND):
+        return None
+    leader_mention = {"name": journey.get("leader"), "side": "dprk" if sending.iso2 == DPRK else "foreign",
+                      "country": sending.iso2, "evidence": evidence}
+    leader = _person_for(article, leader_mention, confidence) if journey.get("leader") else None
+    if delegation is None:
+        kind = journey.get("delegation_type") or "other"
+        phrase = journey.get("phrase") or f"{sending.name} {kind} delegation"
+        title = phrase[0].upper() + phrase[1:]
+        if leader is not None:
+            title += f" led by {leader.name}"
+        delegation = Delegation.objects.create(
+            title=title[:300],
+            direction=journey["direction"],
+            sending_country=sending,
+            delegation_type=kind,
+            leader=leader,
+            start_date=start,
+            end_date=end if end and start and end > start and journey.get("end") else None,
+            stage=journey.get("stage") or Delegation.Stage.DEPARTED,
+            confidence=confidence,
+            review_status=ReviewStatus.ACCEPTED,
+            grouping={"phrase": journey.get("phrase", ""), "articles": {}},
+        )
+        reasons = ["new delegation"]
+    elif not delegation.locked:
+        changed = []
+        if start and (delegation.start_date is None or start < delegation.start_date):
+            delegation.start_date, changed = start, changed + ["start_date"]
+        journey_end = _as_date(journey.get("end"))
+        if journey_end and (delegation.end_date is None or journey_end > delegation.end_date):
+            if delegation.start_date is None or journey_end >= delegation.start_date:
+                delegation.end_date, changed = journey_end, changed + ["end_date"]
+        stage = journey.get("stage")
+        if stage in STAGE_ORDER and STAGE_ORDER[stage] > STAGE_ORDER.get(delegation.stage, -1):
+            delegation.stage, changed = stage, changed + ["stage"]
+        if delegation.leader_id is None and leader is not None:
+            delegation.leader, changed = leader, changed + ["leader"]
+        if changed:
+            delegation.save(update_fields=[*changed, "updated_at"])
+    grouping = dict(delegation.grouping or {})
+    articles = dict(grouping.get("articles") or {})
+    if str(article.pk) not in articles:
+        articles[str(article.pk)] = reasons
+        grouping["articles"] = articles
+        Delegation.objects.filter(pk=delegation.pk).update(grouping=grouping)
+        delegation.grouping = grouping
+    evidence_add(article, delegation=delegation, quote=evidence)
+    if not delegation.locked:
+        side = "dprk" if sending.iso2 == DPRK else "foreign"
+        for mention in people or []:
+            if mention.get("side") != side or mention.get("role") != "member":
+                continue
+            member = _person_for(article, {**mention, "evidence": evidence}, confidence)
+            if member is not None and member != delegation.leader:
+                DelegationMember.objects.get_or_create(
+                    delegation=delegation, person=member,
+                    defaults={"role": "member", "title": (mention.get("title") or "")[:300]},
+                )
+        if leader is not None:
+            DelegationMember.objects.get_or_create(delegation=delegation, person=leader,
+                                                   defaults={"role": "leader"})
+    for stop in journey.get("stops", []):
+        stop_add(delegation, stop, article, confidence=confidence, fallback=start or fallback)
+    if not delegation.locked:
+        _renumber_itinerary(delegation)
+    return delegation
+
+
+def contact_record(payload: dict, article: Article, *, confidence: float, evidence: str,
+                   delegation: Delegation | None = None) -> Contact | None:
+    """Record a meeting, message or agreement (or cite the article on the same one already recorded)."""
+    country = country_get(payload.get("country"))
+    if country is None or payload.get("kind") not in Contact.Kind.values:
+        return None
+    day = _as_date(payload.get("date")) or _article_day(article)
+    people = payload.get("people") or []
+    persons = [(mention, _person_for(article, {**mention, "evidence": evidence}, confidence)) for mention in people]
+    leads = {p.pk for m, p in persons if p is not None and m.get("role", "lead") == "lead"}
+    same = Contact.objects.filter(kind=payload["kind"], country=country, start_date=day)
+    existing = None
+    for candidate in same.prefetch_related("participants"):
+        candidate_leads = {p.person_id for p in candidate.participants.all() if p.role == Participant.Role.LEAD}
+        if (leads and leads & candidate_leads) or (not leads and not candidate_leads):
+            existing = candidate
+            break
+    if existing is None:
+        place = place_get(country_get(payload.get("place_country")) or country, payload.get("city"))
+        stop = None
+        if delegation is not None:
+            stop = (
+                delegation.contacts.filter(kind=Contact.Kind.VISIT, start_date__lte=day)
+                .order_by("-start_date", "-pk")
+                .first()
+            )
+        existing = Contact.objects.create(
+            kind=payload["kind"],
+            direction=payload.get("direction") or Direction.REMOTE,
+            country=country,
+            place=place,
+            start_date=day,
+            start_precision=payload.get("precision") or DatePrecision.DAY,
+            delegation=delegation,
+            stop=stop,
+            summary=(payload.get("summary") or evidence)[:2000],
+            confidence=confidence,
+            review_status=ReviewStatus.ACCEPTED,
+        )
+    for mention, person in persons:
+        if person is None:
+            continue
+        side = mention.get("side") if mention.get("side") in Participant.Side.values else Participant.Side.FOREIGN
+        role = mention.get("role") if mention.get("role") in Participant.Role.values else Participant.Role.PRESENT
+        Participant.objects.get_or_create(
+            contact=existing, person=person,
+            defaults={"side": side, "role": role, "title": (mention.get("title") or "")[:300]},
+        )
+    evidence_add(article, contact=existing, quote=evidence)
+    return existing
+
+
+# Proposals -----------------------------------------------------------------------------------------
+
+
+def proposal_apply(proposal: Proposal, *, user=None) -> Proposal:
+    """Carry out one proposal and mark it applied; applying an applied proposal changes nothing."""
+    if proposal.status == Proposal.Status.APPLIED:
+        return proposal
+    article = proposal.article
+    payload = proposal.payload or {}
+    action = proposal.action
+    with transaction.atomic():
+        if action == Proposal.Action.NEW_PERSON:
+            person = Person.objects.filter(pk=payload.get("person")).first()
+            if person is not None and person.review_status == ReviewStatus.PROPOSED:
+                person.review_status = ReviewStatus.ACCEPTED
+                person.save(update_fields=["review_status"])
+        elif action in (Proposal.Action.NEW_DELEGATION, Proposal.Action.NEW_VISIT, Proposal.Action.LINK_ARTICLE):
+            delegation = None
+            if payload.get("delegation"):
+                delegation = Delegation.objects.filter(pk=payload["delegation"]).first()
+            if payload.get("journey"):
+                delegation = journey_fold(
+                    payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
+                    delegation=delegation, people=payload.get("people"),
+                )
+            elif payload.get("contact"):
+                contact = Contact.objects.filter(pk=payload["contact"]).first()
+                if contact is not None:
+                    evidence_add(article, contact=contact, quote=proposal.evidence)
+                    proposal.contact = contact
+            proposal.delegation = delegation
+        elif action == Proposal.Action.NEW_CONTACT:
+            delegation = None
+            if payload.get("journey"):
+                # The trip this meeting happened during: the one this article's trip proposal went to, if any.
+                sibling = (
+                    article.proposals.filter(status=Proposal.Status.APPLIED, delegation__isnull=False)
+                    .exclude(pk=proposal.pk)
+                    .first()
+                )
+                delegation = journey_fold(
+                    payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
+                    delegation=sibling.delegation if sibling else None, people=payload.get("people"),
+                )
+            proposal.contact = contact_record(
+                payload, article, confidence=proposal.confidence, evidence=proposal.evidence, delegation=delegation
+            )
+            proposal.delegation = delegation
+        proposal.status = Proposal.Status.APPLIED
+        proposal.reviewed_by = user
+        proposal.reviewed_at = timezone.now() if user is not None else None
+        proposal.save()
+        if article.status == Article.Status.PROPOSED and (proposal.delegation_id or proposal.contact_id):
+            Article.objects.filter(pk=article.pk).update(status=Article.Status.LINKED)
+    return proposal
+
+
+def proposal_reject(proposal: Proposal, *, user=None) -> Proposal:
+    """Reject a proposal; a rejected new person is marked rejected so it is not matched again."""
+    with transaction.atomic():
+        if proposal.action == Proposal.Action.NEW_PERSON:
+            Person.objects.filter(pk=(proposal.payload or {}).get("person"), review_status=ReviewStatus.PROPOSED).update(
+                review_status=ReviewStatus.REJECTED
+            )
+        proposal.status = Proposal.Status.REJECTED
+        proposal.reviewed_by = user
+        proposal.reviewed_at = timezone.now()
+        proposal.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return proposal

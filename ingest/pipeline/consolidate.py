@@ -1,0 +1,97 @@
+"""Consolidation: which existing Delegation an article's journey belongs to, and why.
+
+A journey joins a delegation when both travel the same way (direction and sending country), are led
+by the same person (`names.same_person` against the leader's name and every alias) and their dates
+overlap, with a few days of slack for announcements and late reports. Without a named leader, the
+delegation phrase ("a delegation of the Communist Party of Viet Nam") and the type must agree
+instead. The reasons are returned so editors can see why articles were grouped.
+
+This is the first version; the trips work refines the rules (split/merge decisions, transits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from contacts.models import Delegation, normalize_name
+from ingest.pipeline.names import same_person
+
+__all__ = ["SLACK_DAYS", "Match", "delegation_find", "journey_span"]
+
+SLACK_DAYS = 7  # an announcement a week ahead, or a summary a week after, still joins the trip
+OPEN_TRIP_DAYS = 30  # a delegation with no known end is assumed to travel at most this long
+
+
+@dataclass(frozen=True)
+class Match:
+    """A delegation the journey joins, with the reasons an editor sees."""
+
+    delegation: Delegation
+    reasons: list[str]
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def journey_span(journey: dict, fallback: date | None) -> tuple[date | None, date | None]:
+    """First and last day a journey payload speaks of (stops, start/end), or the fallback day."""
+    days = [_as_date(journey.get("start")), _as_date(journey.get("end"))]
+    for stop in journey.get("stops", []):
+        days += [_as_date(stop.get("arrived")), _as_date(stop.get("departed"))]
+    known = [d for d in days if d]
+    if not known:
+        return fallback, fallback
+    return min(known), max(known)
+
+
+def _leader_names(delegation: Delegation) -> list[str]:
+    if delegation.leader is None:
+        return []
+    return [delegation.leader.name] + [alias.name for alias in delegation.leader.aliases.all()]
+
+
+def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | None:
+    """The delegation this journey belongs to, or None when it starts a new one."""
+    start, end = journey_span(journey, fallback_date)
+    if start is None:
+        return None
+    slack = timedelta(days=SLACK_DAYS)
+    candidates = (
+        Delegation.objects.filter(
+            direction=journey.get("direction"),
+            sending_country__iso2=journey.get("sending_country"),
+            start_date__lte=end + slack,
+        )
+        .exclude(stage=Delegation.Stage.CANCELLED)
+        .select_related("leader")
+        .prefetch_related("leader__aliases")
+        .order_by("-start_date", "pk")
+    )
+    leader = journey.get("leader")
+    phrase = normalize_name(journey.get("phrase") or "")
+    for delegation in candidates[:200]:
+        d_start = delegation.start_date or start
+        d_end = delegation.end_date or (d_start + timedelta(days=OPEN_TRIP_DAYS))
+        if end < d_start - slack or start > d_end + slack:
+            continue
+        dates = f"dates overlap ({start}..{end} with {delegation.start_date}..{delegation.end_date or 'open'})"
+        if leader and delegation.leader_id:
+            if any(same_person(leader, name) for name in _leader_names(delegation)):
+                return Match(delegation, [f"same leader: {leader}", dates, f"same direction: {delegation.direction}"])
+            continue
+        if not leader and not delegation.leader_id:
+            same_phrase = phrase and phrase == normalize_name(delegation.grouping.get("phrase", ""))
+            same_type = journey.get("delegation_type") and journey.get("delegation_type") == delegation.delegation_type
+            if same_phrase or same_type:
+                why = "same delegation phrase" if same_phrase else f"same type: {delegation.delegation_type}"
+                return Match(delegation, [why, dates, f"same sending country: {journey.get('sending_country')}"])
+    return None

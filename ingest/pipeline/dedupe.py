@@ -1,0 +1,107 @@
+"""Recognise the same article under another URL or in another copy.
+
+Three keys, from strict to loose:
+- the canonical URL (scheme and host lower-cased, default port, fragment and tracking parameters
+  such as utm_*, fbclid, gclid removed — courlan's list), so a re-fetch is the same row;
+- the content hash (SHA-256 of the text folded for case, punctuation and spacing), so a byte-for-byte
+  republication on another site is caught;
+- a 64-bit SimHash over word 3-shingles, so a copy with another headline, a line of site boilerplate
+  or a corrected typo is caught (Charikar 2002; Manku et al. 2007 use 64 bits and distance 3 for
+  web pages). A SimHash match is then confirmed on the names and numbers: KCNA's formulaic items
+  ("sent a floral basket to the President of Laos" / "... of Vietnam") are near-identical in words
+  but report different events, so a copy must contain every name and number of the other text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from urllib.parse import urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+__all__ = [
+    "BAND_BITS",
+    "MAX_DISTANCE",
+    "bands",
+    "canonical_url",
+    "content_hash",
+    "hamming",
+    "key_tokens",
+    "same_story",
+    "simhash",
+]
+
+MAX_DISTANCE = 3  # bits; with four 16-bit bands, any pair this close shares at least one band exactly
+BAND_BITS = 16
+MIN_TOKENS_FOR_NEAR_DUPLICATE = 25  # shorter texts are compared by hash only: too little to judge
+_WORD = re.compile(r"\w+", re.UNICODE)
+_KEY = re.compile(r"\b(?:[A-Z][\w'\-]*\w|\d[\d,.]*)")
+
+
+def canonical_url(url: str) -> str:
+    """The URL under which an article is stored once: normalised, without tracking parameters."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return url  # file://, urn: and other local identifiers are already canonical
+    try:
+        normalized = normalize_url(url)
+    except (ValueError, TypeError):
+        normalized = url
+    parts = urlsplit(normalized)
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall((text or "").casefold())
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the words of the text, so spacing, case and punctuation changes do not count."""
+    return hashlib.sha256(" ".join(_tokens(text)).encode("utf-8")).hexdigest()
+
+
+def simhash(text: str) -> int | None:
+    """64-bit SimHash of word 3-shingles as a signed integer (PostgreSQL bigint); None for short texts."""
+    tokens = _tokens(text)
+    if len(tokens) < MIN_TOKENS_FOR_NEAR_DUPLICATE:
+        return None
+    shingles = Counter(" ".join(tokens[i : i + 3]) for i in range(len(tokens) - 2))
+    # Per-byte tallies instead of a 64-step loop per shingle: 8 counters, then 256 x 8 bit sums.
+    tallies = [Counter() for _ in range(8)]
+    total = 0
+    for shingle, weight in shingles.items():
+        digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
+        for position in range(8):
+            tallies[position][digest[position]] += weight
+        total += weight
+    value = 0
+    for position, tally in enumerate(tallies):
+        for bit in range(8):
+            ones = sum(count for byte, count in tally.items() if byte >> bit & 1)
+            if ones * 2 > total:
+                value |= 1 << (position * 8 + bit)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits between two 64-bit fingerprints."""
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+
+
+def bands(fingerprint: int) -> list[int]:
+    """The four 16-bit bands of a fingerprint, as the database indexes compute them."""
+    return [(fingerprint >> (BAND_BITS * i)) & 0xFFFF for i in range(64 // BAND_BITS)]
+
+
+def key_tokens(text: str) -> set[str]:
+    """Names and numbers in a text: what a copy of the same report must share."""
+    return {token.casefold() for token in _KEY.findall(text or "")}
+
+
+def same_story(text_a: str, text_b: str) -> bool:
+    """Confirm a SimHash match: one text's names and numbers are all in the other (a copy may add a byline)."""
+    keys_a, keys_b = key_tokens(text_a), key_tokens(text_b)
+    return keys_a <= keys_b or keys_b <= keys_a

@@ -1,0 +1,138 @@
+"""Article rows: create them once per canonical URL, record what became of them, find duplicates.
+
+Nothing is ever lost: an article that cannot be fetched or parsed keeps its row with the reason, and
+an editor can retry it. Finding a duplicate and recording the article's own keys happen under one
+PostgreSQL advisory lock, so two workers storing two copies of the same report at the same moment
+cannot both become the original.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ingest.models import Article, Source
+from ingest.pipeline import dedupe
+
+__all__ = [
+    "DONE_STATUSES",
+    "article_fail",
+    "article_find_duplicate",
+    "article_get_or_create",
+    "article_mark_duplicate",
+    "article_set_keys",
+]
+
+# Statuses after which processing the article again must change nothing.
+DONE_STATUSES = frozenset(
+    {Article.Status.IRRELEVANT, Article.Status.PROPOSED, Article.Status.LINKED, Article.Status.DUPLICATE}
+)
+DEDUPE_LOCK = 0x1A71A5_0001  # an arbitrary constant naming the "dedupe" advisory lock
+
+
+def article_get_or_create(
+    *,
+    url: str,
+    title: str = "",
+    text: str = "",
+    published: datetime | None = None,
+    source: Source | None = None,
+    source_name: str = "",
+    language: str = "",
+) -> tuple[Article, bool]:
+    """The article stored under this URL's canonical form, created if new (with its text, if known).
+
+    An existing row is returned unchanged: re-ingesting an input never rewrites what was stored.
+    """
+    canonical = dedupe.canonical_url(url)
+    defaults = {
+        "url": url[:2000],
+        "title": (title or "")[:1000],
+        "text": text or "",
+        "published_at": published,
+        "source": source,
+        "source_name": (source_name or (source.name if source else ""))[:200],
+        "language": (language or "")[:10],
+        "status": Article.Status.FETCHED if text else Article.Status.PENDING,
+        "fetched_at": timezone.now() if text else None,
+    }
+    return Article.objects.get_or_create(canonical_url=canonical[:2000], defaults=defaults)
+
+
+def article_fail(article: Article, reason: str) -> None:
+    """Mark an article failed with the reason an editor sees; it stays retryable from the admin."""
+    article.status = Article.Status.FAILED
+    article.failure_reason = reason[:2000]
+    article.processed_at = timezone.now()
+    article.save(update_fields=["status", "failure_reason", "processed_at", "updated_at"])
+
+
+def article_find_duplicate(article: Article) -> Article | None:
+    """An earlier article with the same text, or a near-identical copy of the same report."""
+    others = Article.objects.exclude(pk=article.pk).filter(duplicate_of__isnull=True).exclude(text="")
+    same_hash = others.filter(content_hash=article.content_hash).order_by("pk").first()
+    if same_hash is not None:
+        return same_hash
+    if article.fingerprint is None:
+        return None
+    # Indexed band equality finds candidates (migration 0002 builds one index per band); the exact
+    # bit distance and the names check then decide.
+    band_filter = Q()
+    for i, band in enumerate(dedupe.bands(article.fingerprint)):
+        band_filter |= Q(**{f"fingerprint_band{i}": band})
+    candidates = (
+        others.filter(fingerprint__isnull=False)
+        .alias(**_band_expressions())
+        .filter(band_filter)
+        .only("pk", "text", "fingerprint")
+        .order_by("pk")[:50]
+    )
+    for candidate in candidates:
+        if dedupe.hamming(candidate.fingerprint, article.fingerprint) <= dedupe.MAX_DISTANCE and dedupe.same_story(
+            candidate.text, article.text
+        ):
+            return Article.objects.get(pk=candidate.pk)
+    return None
+
+
+def _band_expressions() -> dict:
+    from django.db.models import BigIntegerField, ExpressionWrapper, F, Value
+    from django.db.models.expressions import CombinedExpression
+
+    expressions = {}
+    for i in range(64 // dedupe.BAND_BITS):
+        shifted = CombinedExpression(F("fingerprint"), ">>", Value(dedupe.BAND_BITS * i))
+        expressions[f"fingerprint_band{i}"] = ExpressionWrapper(
+            CombinedExpression(shifted, "&", Value(0xFFFF)), output_field=BigIntegerField()
+        )
+    return expressions
+
+
+def article_set_keys(article: Article) -> Article | None:
+    """Compute the article's hash and fingerprint and store them; return the original if it is a copy.
+
+    Runs under the dedupe advisory lock so concurrent copies are seen in a definite order.
+    """
+    article.content_hash = dedupe.content_hash(article.text)
+    article.fingerprint = dedupe.simhash(article.text)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DEDUPE_LOCK])
+        original = article_find_duplicate(article)
+        article.save(update_fields=["content_hash", "fingerprint", "updated_at"])
+    return original
+
+
+def article_mark_duplicate(article: Article, original: Article, reason: str) -> None:
+    """Link a copy to its original; its URL is still cited on the original's records (see apply)."""
+    article.duplicate_of = original
+    article.status = Article.Status.DUPLICATE
+    article.failure_reason = ""
+    article.classification = {"duplicate_of": original.pk, "reasons": [reason]}
+    article.processed_at = timezone.now()
+    article.save(
+        update_fields=["duplicate_of", "status", "failure_reason", "classification", "processed_at", "updated_at"]
+    )
