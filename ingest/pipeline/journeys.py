@@ -1,0 +1,242 @@
+"""Journeys: the trips an article tells of, with their stops in order, dates, transits and stage.
+
+A later step (consolidation) folds the journeys of many articles into one delegation per real trip, so
+each journey carries what identifies it (leader, direction, sending country, delegation phrase, dates)
+and what it adds to the itinerary (stops with arrival/departure days and transit flags).
+
+An article may tell of two journeys ("A Russian delegation led by ... also met ..."): each delegation
+introduced with its own leader becomes its own journey, and nothing here merges them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ingest.pipeline import gazetteer, lexicon
+from ingest.pipeline.dates import find_dates
+from ingest.pipeline.names import name_key, same_person
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ingest.pipeline.classify import Analysis, Context, SentenceInfo
+
+ANNOUNCED = re.compile(r"\b(?:will (?:visit|pay|travel|leave|make|attend|hold)|is (?:due|set|scheduled|expected|to) "
+                       r"to (?:visit|travel|leave|arrive)|is to (?:visit|pay|travel)|are to (?:visit|pay)|"
+                       r"plans? to visit|to pay (?:a|an) (?:[\w-]+ ){0,3}visit|at the invitation|"
+                       r"will take (?:the|them|him|her)|is then due|then due to travel|before going to|"
+                       r"(?:announced|said) (?:that )?(?:\w+ ){0,4}would visit)\b", re.IGNORECASE)
+CONCLUDED = re.compile(r"\b(?:returned home|returns home|arrived (?:back )?home|back home|wrapp?(?:ed|ing) up|"
+                       r"conclud(?:ed|ing)|ended (?:its|his|her|their)|completing (?:his|her|its|their)|"
+                       r"rientrat[oa]|concluso|concluy[oó]|concluiu|завершил[аи]?)\b", re.IGNORECASE)
+DEPARTED = re.compile(r"\b(?:left|departed|arrived|arrives|is on (?:a|an)|visiting|met|held talks|kicked off|"
+                      r"began|partit[oa]|arrivat[oa]|incontrato|lleg[oó]|chegou|прибыл[аи]?)\b", re.IGNORECASE)
+NEW_DELEGATION = re.compile(
+    r"\b(?P<phrase>(?:[Aa]n?|[Aa]nother|[Aa] second|[Tt]he|[Uu]na?|[Uu]na seconda|[Dd]elegations?)\s+"
+    r"(?:[\w'’-]+\s+){0,8}?(?:delegations?|delegazione|delegación|delegação|делегация)(?:\s+(?:of|from|del|de|da)\s+"
+    r"(?:the\s+)?[^,;]{0,80}?)?)\s*,?\s*(?:(?:which is |who is )?(?:led|headed|guidata|guidato|encabezada|"
+    r"liderada|chefiada)\s+(?:by|da|por)|во главе с)\s+(?:(?:[\w'’.-]+\s+){0,6}?)(?P<name>[A-Z][\w'’-]+"
+    r"(?:[ -][A-Z][\w'’-]+){1,3})")
+
+
+def _stage(text: str) -> str | None:
+    if CONCLUDED.search(text):
+        return "concluded"
+    if DEPARTED.search(text) and not ANNOUNCED.search(text):
+        return "departed"
+    if ANNOUNCED.search(text):
+        return "announced"
+    return None
+
+
+def _sentence_day(text: str, reference: date | None) -> date | None:
+    for d in find_dates(text, reference):
+        if d.value and not d.reported and d.how != "range":
+            return d.value
+    return None
+
+
+def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) -> list:
+    """The journeys of an analysed article: the main one and any other delegation it introduces."""
+    from ingest.pipeline.classify import Journey
+
+    journeys: list[Journey] = []
+    main = None
+    if analysis.direction in {"outbound", "inbound"} and analysis.countries:
+        outbound = analysis.direction == "outbound"
+        leader = analysis.dprk_lead if outbound else analysis.foreign_lead
+        phrase = ""
+        for info in infos[:6]:
+            m = NEW_DELEGATION.search(info.sent.text)
+            if m and (not leader or same_person(m.group("name"), leader)):
+                phrase = m.group("phrase").strip()
+                break
+        stops = _stops(analysis, infos, ctx, outbound)
+        stage = _article_stage(infos, analysis)
+        start, end = _span(infos, ctx, outbound, stops)
+        main = Journey(
+            leader=leader,
+            direction=analysis.direction,
+            delegation_type=analysis.delegation_type,
+            sending_country="KP" if outbound else analysis.countries[0],
+            countries=list(analysis.countries) if outbound else ["KP"],
+            stops=stops,
+            stage=stage,
+            start=start,
+            end=end,
+            phrase=phrase,
+        )
+        journeys.append(main)
+    # Other delegations the article introduces with their own leader.
+    for info in infos:
+        for m in NEW_DELEGATION.finditer(info.sent.text):
+            name = m.group("name").strip()
+            if any(j.leader and same_person(j.leader, name) for j in journeys):
+                continue
+            phrase = m.group("phrase").strip()
+            refs = [c for c in info.countries if c.start <= m.end()]
+            dprk = bool(re.search(r"DPRK|North Korea|Workers' Party|WPK|KPA|Korean|nordcorean|norcorean|"
+                                  r"КНДР|Корe", phrase + " " + info.sent.text[:m.start()]))
+            foreign = [c.iso2 for c in refs if c.role == "actor" and c.iso2 != "KP"]
+            places = [c.iso2 for c in info.countries if c.role in {"place", "destination"} and c.iso2 != "KP"]
+            if dprk and not foreign:
+                direction = "outbound"
+                sending = "KP"
+                countries = places or list(analysis.countries)
+            elif foreign:
+                direction = "inbound"
+                sending = foreign[0]
+                countries = ["KP"]
+            else:
+                continue
+            if main and main.direction == direction and main.sending_country == sending and not main.leader:
+                main.leader = name
+                main.phrase = main.phrase or phrase
+                continue
+            day = _sentence_day(info.sent.text, ctx.reference)
+            stops = []
+            if direction == "outbound":
+                stops = [_stop(code, None, day if _arrival(info.sent.text) else None, None, False, info.sent.text)
+                         for code in countries[:1]]
+            else:
+                stops = [_stop("KP", "Pyongyang", day if _arrival(info.sent.text) else None, None, False,
+                               info.sent.text)]
+            journeys.append(Journey(
+                leader=name,
+                direction=direction,
+                delegation_type=_phrase_type(phrase),
+                sending_country=sending,
+                countries=countries if direction == "outbound" else ["KP"],
+                stops=stops,
+                stage=_stage(info.sent.text),
+                start=day if re.search(r"\b(?:left|departed|partit|partió|partiu)", info.sent.text, re.I) else None,
+                end=None,
+                phrase=phrase,
+            ))
+    return journeys
+
+
+def _phrase_type(phrase: str) -> str | None:
+    from ingest.pipeline.classify import _delegation_type
+
+    head = lexicon.DELEGATION_HEAD.search(phrase)
+    return _delegation_type(phrase, head.group(0)) if head else None
+
+
+def _arrival(text: str) -> bool:
+    return bool(re.search(r"\b(?:arrived|arrives|arrival|landed|reached|arrivat|lleg|chegou|прибыл)", text, re.I))
+
+
+def _stop(country: str, city: str | None, arrived, departed, transit: bool, evidence: str):
+    from ingest.pipeline.classify import StopMention
+
+    return StopMention(country=country, city=city, arrived=arrived, departed=departed, transit=transit,
+                       evidence=evidence[:300])
+
+
+def _article_stage(infos: list[SentenceInfo], analysis: Analysis) -> str | None:
+    stages = [_stage(i.sent.text) for i in infos[:5]]
+    if "concluded" in stages[:3]:
+        return "concluded"
+    if "departed" in stages:
+        return "departed"
+    if "announced" in stages:
+        return "announced"
+    return "departed" if analysis.kind in {"visit", "meeting"} else None
+
+
+def _span(infos: list[SentenceInfo], ctx: Context, outbound: bool, stops: list) -> tuple[date | None, date | None]:
+    start = end = None
+    for info in infos:
+        text = info.sent.text
+        if outbound and lexicon.LEFT_HOME.search(text) and start is None:
+            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], ctx.reference)
+        if outbound and lexicon.RETURN_HOME.search(text) and end is None:
+            m = lexicon.RETURN_HOME.search(text)
+            end = _sentence_day(text[m.start():], ctx.reference) or _sentence_day(text, ctx.reference)
+    return start, end
+
+
+_DEPART_PLACE = re.compile(r"\b(?:left|departed|departs|leaving|leaves)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound: bool) -> list:
+    """Stops in the order the article tells them, with the dates its sentences give."""
+    from ingest.pipeline.classify import _cities_in
+
+    stops: list = []
+    if not outbound:
+        day = analysis.event_date if analysis.kind == "visit" else None
+        city = next((c for c in analysis.cities), "Pyongyang")
+        return [_stop("KP", city, day, None, False, analysis.evidence)]
+    wanted = set(analysis.countries)
+    for info in infos:
+        text = info.sent.text
+        if re.search(r"\b(?:another|second|separate(?:ly)?)\b[^.]{0,30}\bdelegation", text, re.I):
+            continue
+        if not info.triggers and not stops:
+            continue
+        planned = bool(ANNOUNCED.search(text)) and not _arrival(text)
+        day = _sentence_day(text, ctx.reference)
+        transit_sentence = bool(lexicon.TRANSIT.search(text))
+        mentioned = []
+        for name, city, start, _end in _cities_in(text):
+            if city.country == "KP":
+                continue
+            if wanted and city.country not in wanted and not transit_sentence:
+                continue
+            mentioned.append((start, city.country, name, _DEPART_PLACE.search(text[max(0, start - 20):start])))
+        for c in info.countries:
+            if c.iso2 in wanted and c.role in {"destination", "place"} and c.iso2 != "KP":
+                if not any(m[1] == c.iso2 for m in mentioned):
+                    mentioned.append((c.start, c.iso2, None, _DEPART_PLACE.search(text[max(0, c.start - 20):c.start])))
+        mentioned.sort()
+        for start, country, city, departing in mentioned:
+            near = text[max(0, start - 60):start + 40]
+            transit = bool(lexicon.TRANSIT.search(near)) and not re.search(r"\b(?:met|talks|visit)\b", near, re.I)
+            arrived = None if planned or departing else (day if _arrival(near) or _arrival(text) else None)
+            departed = day if departing and not planned else None
+            if not planned and not arrived and not departed and re.search(r"\b(?:met|talks|held)\b", text, re.I):
+                arrived = None
+            _merge(stops, _stop(country, gazetteer.fold(city) if city else None, arrived, departed, transit, text))
+    return stops
+
+
+def _merge(stops: list, stop) -> None:
+    for existing in stops:
+        same_city = existing.city and stop.city and name_key(existing.city) == name_key(stop.city)
+        if existing.country == stop.country and (same_city or not existing.city or not stop.city):
+            if existing.transit != stop.transit and existing.city and stop.city and not same_city:
+                continue
+            existing.city = existing.city or stop.city
+            existing.arrived = _earliest(existing.arrived, stop.arrived)
+            existing.departed = existing.departed or stop.departed
+            existing.transit = existing.transit and stop.transit
+            return
+    stops.append(stop)
+
+
+def _earliest(a: date | None, b: date | None) -> date | None:
+    if a and b:
+        return min(a, b)
+    return a or b

@@ -1,0 +1,166 @@
+"""The words the classifier looks for: contact triggers, DPRK markers, near-miss markers, delegation kinds.
+
+Kept apart from the rules so an editor can read what counts as a departure, a reception or a floral
+basket. Patterns run on accent-folded text, English first, with the commonest Italian, Spanish,
+Portuguese, Russian and Indonesian forms for foreign-language reports of the same events.
+"""
+
+from __future__ import annotations
+
+import re
+
+I = re.IGNORECASE
+
+# --- Contact triggers, by kind. Each entry: (name shown to editors, pattern, strength). -----------------
+# Strength 3: the verb tells the event itself; 2: a clear noun or verb of the kind; 1: weak (a visit
+# mentioned in passing, "who is on a visit to").
+TRAVEL = [
+    ("arrival", re.compile(r"\b(?:arrived|arrives|arriving|arrival|landed|touched down|"
+                           r"arrivat[oaie]|ha raggiunto|lleg[oó]|llegad[oa]|chegou|chegaram|прибыл[аи]?|tiba)\b", I), 3),
+    ("departure", re.compile(r"\b(?:left|leaves|leaving|departed|departs|departing|departure|set off|sets off|"
+                             r"set out|heads? (?:for|to|home)|headed (?:for|to|home)|is leaving|"
+                             r"partit[oaie]|è partita|è partito|partió|parti[óo]|partiu|salió|отбыл[аи]?|вылетел[аи]?|"
+                             r"berangkat)\b", I), 3),
+    ("return", re.compile(r"\b(?:returned home|returns home|arrived (?:back )?home|back home|came home|"
+                          r"return(?:ed|s)? to pyongyang|rientrat[oa]|regres[oó])\b", I), 3),
+    ("sent", re.compile(r"\b(?:sent|sends|dispatched|dispatches) (?:a |an |its |the )?(?:[\w-]+ ){0,3}"
+                        r"(?:delegation|envoy|group|team|troupe)\b", I), 3),
+    ("tour", re.compile(r"\b(?:performance tour|toured|tour of|wrapp?(?:ed|ing|s)? up|conclud(?:ed|es|ing) "
+                        r"(?:its|his|her|their|a|the)? ?(?:[\w-]+ ){0,3}(?:visit|trip|tour)|"
+                        r"(?:began|begins|started|starts|kicked off|kicks off) (?:his|her|its|their|a|an|the)? ?"
+                        r"(?:[\w-]+ ){0,3}(?:visit|trip|tour))\b", I), 3),
+    ("visited", re.compile(r"\b(?:visited|paid (?:a|an) (?:[\w-]+ ){0,3}visit|has visited|visitato|visit[oó]|"
+                           r"visitou|посетил[аи]?|mengunjungi)\b", I), 2),
+    ("on a visit", re.compile(r"\b(?:on (?:a|an|his|her|its|their) (?:[\w-]+ ){0,3}(?:visit|tour|trip)|visiting|"
+                              r"in visita|de visita|em visita|с визитом|kunjungan)\b", I), 1),
+    ("to visit", re.compile(r"\b(?:to visit|will visit|for a visit|for visits?|to pay (?:a|an) (?:[\w-]+ ){0,3}visit|"
+                            r"visit to|trip to|tour to|tour of)\b", I), 1),
+    ("seen off", re.compile(r"\b(?:seen off|saw off|see off|sending (?:\w+ )?off)\b", I), 2),
+    ("tribute", re.compile(r"\b(?:paid tribute|pays tribute|laid (?:a )?wreaths?|lays (?:a )?wreaths?|"
+                           r"paid (?:their|his|her) respects)\b", I), 2),
+]
+MEETING = [
+    ("met", re.compile(r"\b(?:met|meets|meeting with|had a talk|had talks|held talks|hold talks|holds talks|"
+                       r"talks (?:with|between)|conversation with|incontrato|ha incontrato|si (?:è|e) incontrat[oa]|"
+                       r"se reuni[oó]|reuni[oó]|se encontr[oó]|encontrou|reuniu|se reuniu|встретил(?:ся|ась)|"
+                       r"провел[аи]? переговоры|bertemu|bertemu dengan)\b", I), 3),
+    ("received", re.compile(r"\b(?:received|receives|receiving|welcomed|greeted|hosted|hosts|accorded|"
+                            r"ricevut[oa]|recibi[oó]|recebeu|принял[аи]?)\b(?! (?:a |an |the )?(?:[\w-]+ ){0,3}"
+                            r"(?:message|greeting|letter|floral|flower|basket|gift|congratulat|reply|wreath|credentials))", I), 2),
+    ("credentials", re.compile(r"\b(?:credentials|letter of credence|copy of (?:his|her) credentials)\b", I), 3),
+    ("courtesy", re.compile(r"\b(?:courtesy (?:call|visit)|called on|paid a call|visita di cortesia|visita de cortesia)\b",
+                            I), 3),
+    ("reception", re.compile(r"\b(?:reception|banquet|dinner|luncheon|feted|gave a party|hosted a party)\b", I), 2),
+    ("ceremony", re.compile(r"\b(?:(?:opening|inaugural|unveiling|presentation|handover) ceremony|ceremony|"
+                            r"inaugurated|attended|joined by|present (?:there|on the occasion|at the)|on hand|"
+                            r"were present)\b", I), 1),
+    ("summit", re.compile(r"\b(?:summit|vertice|cumbre|cúpula|саммит)\b", I), 2),
+]
+MESSAGE = [
+    ("message", re.compile(r"\b(?:message|messages|greeting|greetings|congratulat\w*|letter|letters|"
+                           r"condolences?|sympathy|reply|replied|felicitations|messaggio|mensaje|mensagem|"
+                           r"послание|телеграмм\w*|ucapan selamat)\b", I), 3),
+    ("floral basket", re.compile(r"\b(?:floral basket|flower basket|basket of flowers|bouquet|wreath)\b", I), 3),
+    ("gift", re.compile(r"\b(?:gift|gifts|presented (?:a |an |the )?(?:pair|gift|set|book|painting|portrait))\b", I), 3),
+]
+AGREEMENT = [
+    ("signed", re.compile(r"\b(?:signed|signing|signs|inked|firmat[oa]|firm[oó]|firmaron|assinou|assinaram|"
+                          r"подписал[аи]?|подписание)\b", I), 3),
+]
+KIND_TRIGGERS = {"visit": TRAVEL, "meeting": MEETING, "message": MESSAGE, "agreement": AGREEMENT}
+
+# Things received or sent that make a "received"/"sent" sentence a message.
+MESSAGE_OBJECT = re.compile(
+    r"\b(?:received|receives|sent|sends|conveyed|conveys|delivered|forwarded|got|handed)\b[^.;]{0,60}?"
+    r"\b(?:message|greeting|greetings|letter|floral basket|flower basket|gift|congratulat\w*|reply|wreath|"
+    r"condolence\w*|telegram)", I)
+MESSAGE_FROM_TO = re.compile(r"\b(?:message|greetings?|letter|floral basket|flower basket|congratulations|gift)s?\b"
+                             r"[^.;]{0,40}\b(?:from|to)\b", I)
+
+# --- DPRK markers: who or what is the DPRK side. -------------------------------------------------------
+DPRK_MARKER = re.compile(
+    r"\b(?:DPRK|D\.P\.R\.K\.|North Korea(?:n|ns|'s)?|N\.? Korea(?:n|'s)?|Democratic People's Republic of Korea|"
+    r"Workers' Party of Korea|Workers’ Party of Korea|WPK|Korean People's Army|KPA|Supreme People's Assembly|"
+    r"SPA|State Affairs Commission|Pyongyang|the North(?:'s)?|North's|Korea Utara|Corea del Nord|"
+    r"Corea del Norte|Coreia do Norte|nordcorean[oaie]|norcorean[oa]s?|norte-?coreana?s?|КНДР|Северн\w+ Коре\w+|"
+    r"северокорейск\w+|Korean Central News Agency|Chongryon|Kim Jong[- ]?[Uu]n|Kim Jong-?un)\b")
+# Words that make "Korean" a DPRK marker in KCNA copy ("the Korean side", "Korean artistes").
+KOREAN_WORD = re.compile(r"\bKorean\b")
+
+# --- Near misses. ---------------------------------------------------------------------------------------
+STATEMENT = re.compile(r"\b(?:spokesman|spokesperson|spokeswoman|press statement|statement of|answer(?:ed)? "
+                       r"(?:to )?(?:a |the )?question|commentary|editorial|article titled|Rodong Sinmun (?:\w+ )?says|"
+                       r"says in (?:a|an) (?:commentary|article|signed article)|memorandum of the|"
+                       r"white paper|indictment|denounce[sd]?|condemn(?:s|ed)?)\b", I)
+MILITARY_EVENT = re.compile(r"\b(?:missile|missiles|launch(?:ed|es)?|test-fir\w+|fired|artillery|nuclear test|"
+                            r"ICBM|SLBM|rocket|satellite|drill|drills|sanction\w*|Security Council|shelling)\b", I)
+# The contact is hypothetical, planned by others or denied.
+HYPOTHETICAL = re.compile(r"\b(?:would|could|might|may|if|hope(?:s|d|fully)?|possible|possibility|likely|"
+                          r"not aware|no plans?|plans? to|planning|proposal|proposed|invited (?:\w+ ){0,3}to visit|"
+                          r"invitation to visit|rumou?r\w*|speculat\w+|consider\w*|whether)\b", I)
+HISTORY = re.compile(r"\b(?:anniversary|years? ago|last year|previous(?:ly)?|former(?:ly)?|in (?:19|20)\d\d|"
+                     r"since (?:19|20)\d\d|history|historic(?:al)? (?:ties|relations)|back in|late)\b", I)
+ANNIVERSARY_OF = re.compile(r"\banniversary of (?:the )?(?:signing|conclusion|establishment|publication|"
+                            r"adoption)\b", I)
+# A contact with no DPRK side, in copy that talks about the DPRK.
+ABOUT_DPRK = re.compile(r"\b(?:on|about|over|regarding|concerning|toward|towards|against|with regard to|"
+                        r"denucleari[sz]\w*|issue|abduct\w*|threat|provocations?|troops?|deployment|program(?:me)?s?)\b"
+                        r"[^.;]{0,25}$", I)
+
+# --- Places of the contact. -----------------------------------------------------------------------------
+HERE = re.compile(r"\b(?:arrived|left|signed|held|opened|hosted|here|embassy here)\b[^.;]{0,12}\bhere\b|"
+                  r"\bhere (?:on|today|yesterday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|"
+                  r"\b(?:embassy|mission|ambassador|diplomats?|staff) here\b|\barrived here\b|\bleft here\b|"
+                  r"\bsigned here\b|\bhere\b", I)
+PYONGYANG_VENUE = re.compile(r"\b(?:Mansudae|Kumsusan|Taedonggang Diplomatic Club|Koryo Hotel|Mansu Hill|Okryu|"
+                             r"Ryugyong|Chongryu|Pyongyang International Airport|Pyongyang Railway Station|"
+                             r"Sunan|People's Palace of Culture|Kim Il Sung Square|Mokran House|Paekhwawon)\b")
+TO_DPRK = re.compile(r"\b(?:visit(?:s|ing)? (?:to )?(?:the )?(?:DPRK|North Korea|Pyongyang)|"
+                     r"(?:arrived|arrives|arriving|landed) (?:in|at) (?:the )?(?:DPRK|North Korea|Pyongyang|Sunan)|"
+                     r"in (?:the )?(?:DPRK|North Korea)|in Pyongyang|at Pyongyang|to Pyongyang|to the DPRK|"
+                     r"to North Korea)\b", I)
+LEFT_HOME = re.compile(r"\b(?:left|departed|departs|leaves|set off from)\s+(?:here|Pyongyang|the (?:North Korean|DPRK) "
+                       r"capital|(?:the )?Pyongyang (?:International Airport|Railway Station|Station))\b", I)
+RETURN_HOME = re.compile(r"\b(?:returned home|returns home|arrived (?:back )?home|back home|came home)\b", I)
+TRANSIT = re.compile(r"\b(?:transit|passed through|passing through|crossed (?:into|the border)|crossing into|"
+                     r"border (?:town|city|station|crossing)|via|by way of|en route|stopover|stop-over)\b", I)
+
+# --- Delegations. --------------------------------------------------------------------------------------
+DELEGATION_HEAD = re.compile(
+    r"\b(?:delegations?|visiting group|group|mission|troupe|ensemble|team|artistes|artists|delegates|"
+    r"athletes|players|footballers|delegazione|delegación|delegação|делегаци\w+|delegasi)\b", I)
+DELEGATION_WORD = re.compile(r"\b(?:delegations?|delegazione|delegación|delegação|делегаци\w+|delegasi|"
+                             r"visiting group|friendship group|art troupe|troupe|artistes|(?:sports|national) team|"
+                             r"athletes)\b", I)
+# Order matters: the first family that matches the delegation phrase wins.
+DELEGATION_TYPES = [
+    ("party", re.compile(r"\b(?:party and government|party-government|party-state|party and state)\b", I)),
+    ("culture", re.compile(r"\b(?:art troupe|troupe|artistes|artists|ensemble|orchestra|choir|circus|"
+                           r"cultur\w*|art|arts|performers?|film|musicians?)\b", I)),
+    ("sports", re.compile(r"\b(?:sports?|athletes?|footballers?|football|olympic|games|taekwondo|team|players?)\b", I)),
+    ("media", re.compile(r"\b(?:media|news agency|journalists?|press|radio|television|KCNA|TASS|Xinhua|"
+                         r"newspaper)\b", I)),
+    ("military", re.compile(r"\b(?:military|army|armed forces|KPA|defen[cs]e|navy|naval|air force|"
+                            r"People's Armed Forces|generals?)\b", I)),
+    ("parliament", re.compile(r"\b(?:parliament\w*|SPA|Supreme People's Assembly|State Duma|Duma|National Assembly|"
+                              r"legislat\w+|congress|senate)\b", I)),
+    ("economic", re.compile(r"\b(?:economic|trade|commerce|commercial|investment|business|chamber)\b", I)),
+    ("friendship", re.compile(r"\b(?:friendship|solidarity|Friendship Association|Juche|Kimilsungism)\b", I)),
+    ("party", re.compile(r"\b(?:party|WPK|Workers' Party|Communist|CPC|CPV|LPRP|Central Committee|C\.C\.|"
+                         r"International Department|Politburo|Political Bureau|partito|partido|партии|партия)\b", I)),
+    ("government", re.compile(r"\b(?:government|governmental|ministry|ministries|minister|ministerial|cabinet|"
+                              r"administration|foreign affairs|diplomatic|premier|vice-premier|state|"
+                              r"Presidium|head of state|officials|governo|gobierno|правительств\w+)\b", I)),
+]
+OTHER_DELEGATION = re.compile(r"\b(?:study of the Juche idea|Juche idea study|Kimilsungism|organizations? for the study|"
+                              r"Koreans? (?:residents? )?in|Chongryon|General Association of Korean Residents)\b", I)
+OVERSEAS_KOREANS = re.compile(r"\b(?:Koreans?|Korean residents?|compatriots?) (?:in|from) (?:the )?$", I)
+
+# Leader phrases.
+LEAD_BY = re.compile(r"\b(?:led by|headed by|leading|head of|guidata da|guidato da|encabezad[oa] por|"
+                     r"liderad[oa] por|chefiad[oa] por|во главе с|dipimpin)\s*$", I)
+PRESENT_LIST = re.compile(r"\b(?:present (?:there|at|on)|were present|on hand|seen off|saw off|greeted|welcomed|"
+                          r"accompanied by|attending|among those|met at the airport|received at)\b", I)
+NOT_PARTY_CONTEXT = re.compile(r"\b(?:anniversary|birth|birthday|statues?|portraits?|mausoleum|feats|exploits|"
+                               r"invitation|behests?|works? of|forged by|born|bust|memory|memorial|revolutionary career|"
+                               r"idea of|ideas of|teachings?|name of|named after)\b[^.;]{0,30}$", I)
