@@ -1,37 +1,438 @@
-"""Analyst pages. Placeholder list and detail views; the full pages are built on the same URLs."""
+"""Analyst pages: timeline, map, delegation, official, country and search pages, and their downloads.
 
-from django.http import HttpRequest, HttpResponse
+Every list is `ContactFilterSet(request.GET).qs` (contacts/filters.py), so the page, its HTMX partial,
+the CSV, the GeoJSON and the JSON always hold the same rows. Views are thin: queries live in
+`timeline.py`-style helpers below and in the queryset, formats in exports.py and api.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from contacts.models import Contact, Country, Delegation, Person
+from contacts import api, exports, search
+from contacts.access import is_editor, reader_required
+from contacts.filters import ContactFilterSet, contact_facets, contacts_with_people, describe_period
+from contacts.models import (
+    Contact,
+    Country,
+    Delegation,
+    DelegationMember,
+    Direction,
+    Evidence,
+    Participant,
+    Person,
+    Position,
+    ReviewStatus,
+)
+
+PAGE_SIZE = 50
+
+
+def listed_contacts() -> QuerySet[Contact]:
+    """Every contact an analyst may see: rejected false positives stay out of all lists."""
+    return Contact.objects.for_listing().exclude(review_status=ReviewStatus.REJECTED)
+
+
+def contact_filterset(request: HttpRequest) -> ContactFilterSet:
+    return ContactFilterSet(request.GET, queryset=listed_contacts())
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    # Boosted navigation and history restores need the whole page (django-htmx docs).
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    context.setdefault("is_editor", is_editor(request.user))
+    return render(request, template, context)
+
+
+# Keyset pagination -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in timeline order, written into the URL as `2024-03-21.123`."""
+
+    start_date: dt.date
+    pk: int
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Cursor | None:
+        if not raw:
+            return None
+        date_part, _, pk_part = raw.partition(".")
+        try:
+            return cls(dt.date.fromisoformat(date_part), int(pk_part))
+        except ValueError:
+            return None
+
+    @classmethod
+    def of(cls, contact: Contact) -> Cursor:
+        return cls(contact.start_date, contact.pk)
+
+    def __str__(self) -> str:
+        return f"{self.start_date.isoformat()}.{self.pk}"
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    newer: Cursor | None  # pass as `after=` for the previous (newer) page
+    older: Cursor | None  # pass as `before=` for the next (older) page
+
+    @property
+    def newer_token(self) -> str | None:
+        return str(self.newer) if self.newer else None
+
+    @property
+    def older_token(self) -> str | None:
+        return str(self.older) if self.older else None
+
+
+def keyset_page(queryset: QuerySet[Contact], request: HttpRequest, size: int = PAGE_SIZE) -> KeysetPage:
+    """One page of `queryset` in timeline order, starting after the URL's `before=` or `after=` cursor."""
+    before = Cursor.parse(request.GET.get("before"))
+    after = Cursor.parse(request.GET.get("after"))
+    if after and not before:
+        rows = list(queryset.newer_than(after.start_date, after.pk).order_by("start_date", "pk")[: size + 1])
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        newer = Cursor.of(rows[0]) if rows and more_newer else None
+        older = Cursor.of(rows[-1]) if rows else None
+        return KeysetPage(rows, newer, older)
+    if before:
+        queryset = queryset.older_than(before.start_date, before.pk)
+    rows = list(queryset[: size + 1])
+    more_older = len(rows) > size
+    rows = rows[:size]
+    older = Cursor.of(rows[-1]) if rows and more_older else None
+    newer = Cursor.of(rows[0]) if rows and before else None
+    return KeysetPage(rows, newer, older)
+
+
+# Timeline ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the timeline: a standalone contact, or a delegation's trip with its matching contacts."""
+
+    head: Contact
+    delegation: Delegation | None = None
+    items: list[Contact] = field(default_factory=list)
+
+    @property
+    def month(self) -> dt.date:
+        return self.head.start_date.replace(day=1)
+
+    @property
+    def route(self) -> list[str]:
+        names: list[str] = []
+        for item in self.items:
+            if item.kind == Contact.Kind.VISIT:
+                name = item.place.name if item.place_id else item.country.name
+                if not names or names[-1] != name:
+                    names.append(name)
+        return names
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        return dict(Counter(item.get_kind_display().lower() for item in self.items))
+
+
+def _participants_prefetch() -> Prefetch:
+    return Prefetch("participants", queryset=Participant.objects.select_related("person").order_by("side", "pk"))
+
+
+def timeline_entries(queryset: QuerySet[Contact], request: HttpRequest) -> tuple[list[TimelineEntry], KeysetPage]:
+    """A page of timeline entries: each trip appears once, at its newest matching contact.
+
+    The page is keyset-paginated over "head" rows (contacts without a delegation, and the newest
+    matching contact of each delegation), then one query fetches every matching contact of the
+    trips on the page. Three queries whatever the page size.
+    """
+    newer_in_same_trip = queryset.filter(delegation=OuterRef("delegation")).filter(
+        Q(start_date__gt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
+    )
+    heads = queryset.filter(Q(delegation__isnull=True) | ~Exists(newer_in_same_trip)).prefetch_related(
+        _participants_prefetch()
+    )
+    page = keyset_page(heads, request)
+    trip_ids = [row.delegation_id for row in page.rows if row.delegation_id]
+    items: dict[int, list[Contact]] = defaultdict(list)
+    if trip_ids:
+        trip_rows = (
+            queryset.filter(delegation_id__in=trip_ids)
+            .select_related("delegation__leader", "delegation__organization", "delegation__sending_country__capital")
+            .prefetch_related(_participants_prefetch())
+            .order_by("delegation_id", "start_date", "itinerary_order", "pk")
+        )
+        for row in trip_rows:
+            items[row.delegation_id].append(row)
+    entries = []
+    for row in page.rows:
+        if row.delegation_id:
+            trip = items.get(row.delegation_id) or [row]
+            entries.append(TimelineEntry(head=row, delegation=trip[0].delegation, items=trip))
+        else:
+            entries.append(TimelineEntry(head=row))
+    return entries, page
 
 
 @require_GET
+@vary_on_headers("HX-Request")
+@reader_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    contacts = Contact.objects.for_listing()[:50]
-    return render(request, "contacts/contact_list.html", {"contacts": contacts})
+    """The home page: contacts newest first, grouped by month, trips folded into one expandable entry."""
+    filterset = contact_filterset(request)
+    entries, page = timeline_entries(filterset.qs, request)
+    context = {
+        "filterset": filterset,
+        "entries": entries,
+        "page": page,
+        "total": filterset.qs.count(),
+        "facets": contact_facets(filterset),
+        "period": describe_period(filterset),
+        "is_editor": is_editor(request.user),
+    }
+    if _wants_partial(request):
+        # Only #results is the swap target; the facet counts beside the filters follow out of band.
+        html = render_to_string("contacts/contact_list.html#results", context, request)
+        html += render_to_string("contacts/contact_list.html#facets", {**context, "oob": True}, request)
+        return HttpResponse(html)
+    return render(request, "contacts/contact_list.html", context)
 
 
 @require_GET
+@reader_required
+def contact_map(request: HttpRequest) -> HttpResponse:
+    """Map of the filtered contacts: markers per place, each delegation's itinerary as a line."""
+    filterset = contact_filterset(request)
+    query = request.GET.urlencode()
+    context = {
+        "filterset": filterset,
+        "facets": contact_facets(filterset),
+        "total": filterset.qs.count(),
+        "period": describe_period(filterset),
+        "map_config": {
+            "geojson": reverse("contacts:export_geojson") + (f"?{query}" if query else ""),
+            "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
+        },
+    }
+    return _page(request, "contacts/map.html", context)
+
+
+@require_GET
+@reader_required
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.for_listing(), pk=pk)
-    return render(request, "contacts/contact_detail.html", {"contact": contact})
+    """A contact outside any trip (a message, a meeting in Pyongyang): its sides, place and sources."""
+    contact = get_object_or_404(
+        listed_contacts().prefetch_related(_participants_prefetch(), "evidence__article"), pk=pk
+    )
+    return _page(request, "contacts/contact_detail.html", {"contact": contact})
+
+
+# Downloads --------------------------------------------------------------------------------------------
 
 
 @require_GET
+@reader_required
+def contact_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered contacts as CSV, all pages, streamed by PostgreSQL's COPY."""
+    filterset = contact_filterset(request)
+    return exports.stream_contacts_csv(filterset.qs, filename=exports.csv_filename(request))
+
+
+@require_GET
+@reader_required
+def contact_export_geojson(request: HttpRequest) -> HttpResponse:
+    """The map's data: one point per place with its contacts, one line per delegation itinerary."""
+    filterset = contact_filterset(request)
+    response = JsonResponse(api.contacts_geojson(filterset.qs, cache_key=request.GET.urlencode()))
+    response["Content-Type"] = "application/geo+json"
+    if "download" in request.GET:
+        response["Content-Disposition"] = 'attachment; filename="contact-atlas-map.geojson"'
+    return response
+
+
+@require_GET
+@reader_required
+def contact_api(request: HttpRequest) -> JsonResponse:
+    """The filtered contacts as paginated JSON (the documented shape on the downloads page)."""
+    filterset = contact_filterset(request)
+    page = keyset_page(
+        filterset.qs.select_related("delegation__leader").prefetch_related(_participants_prefetch()), request
+    )
+    return JsonResponse(api.contact_page(request, filterset.qs, page), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@reader_required
+def downloads(request: HttpRequest) -> HttpResponse:
+    """Documentation of the CSV columns, the GeoJSON properties and the JSON shape."""
+    return _page(
+        request,
+        "contacts/downloads.html",
+        {"csv_columns": exports.CONTACT_COLUMNS, "json_fields": api.CONTACT_FIELDS},
+    )
+
+
+# Detail pages ---------------------------------------------------------------------------------------------
+
+
+def _post_on(positions: list[Position], day: dt.date | None) -> Position | None:
+    """The post a person held on a day: the latest one started by then and not yet ended."""
+    for position in positions:  # ordered newest first
+        if day is None:
+            return position
+        started = position.start_date is None or position.start_date <= day
+        running = position.end_date is None or position.end_date >= day
+        if started and running:
+            return position
+    return None
+
+
+@require_GET
+@reader_required
 def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    delegation = get_object_or_404(Delegation, pk=pk)
-    return render(request, "contacts/delegation_detail.html", {"delegation": delegation})
+    """One trip: itinerary table and map, meetings at each stop, members, sources, history."""
+    delegation = get_object_or_404(
+        Delegation.objects.select_related("sending_country__capital", "leader", "organization"), pk=pk
+    )
+    contacts = list(
+        delegation.contacts.exclude(review_status=ReviewStatus.REJECTED)
+        .select_related("country", "place")
+        .prefetch_related(_participants_prefetch(), Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+        .order_by("start_date", "itinerary_order", "pk")
+    )
+    stops = sorted(
+        (c for c in contacts if c.kind == Contact.Kind.VISIT),
+        key=lambda c: (c.itinerary_order or 10_000, c.start_date, c.pk),
+    )
+    by_stop: dict[int | None, list[Contact]] = defaultdict(list)
+    for contact in contacts:
+        if contact.kind != Contact.Kind.VISIT:
+            by_stop[contact.stop_id].append(contact)
+    itinerary = [(stop, by_stop.pop(stop.pk, [])) for stop in stops]
+    unplaced = [c for rows in by_stop.values() for c in rows]
+
+    memberships = list(delegation.memberships.select_related("person"))
+    people_ids = [m.person_id for m in memberships] + ([delegation.leader_id] if delegation.leader_id else [])
+    positions: dict[int, list[Position]] = defaultdict(list)
+    for position in Position.objects.filter(person_id__in=people_ids).select_related("organization").order_by(
+        "person_id", "-start_date"
+    ):
+        positions[position.person_id].append(position)
+    members = [(m, _post_on(positions[m.person_id], delegation.start_date)) for m in memberships]
+    if delegation.leader_id and delegation.leader_id not in {m.person_id for m in memberships}:
+        leader = DelegationMember(delegation=delegation, person=delegation.leader, role="leader")
+        members.insert(0, (leader, _post_on(positions[delegation.leader_id], delegation.start_date)))
+
+    evidence = list(delegation.evidence.filter(contact__isnull=True).order_by("published", "pk"))
+    context = {
+        "delegation": delegation,
+        "itinerary": itinerary,
+        "unplaced": unplaced,
+        "members": members,
+        "evidence": evidence,
+        "history": api.history_for(delegation, contacts),
+        "map_data": api.delegation_geojson(delegation, stops),
+        "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
+        "contact_ids": ",".join(str(c.pk) for c in contacts),
+    }
+    return _page(request, "contacts/delegation_detail.html", context)
+
+
+def _side_of(person: Person) -> str:
+    """The side a person usually takes part on; a North Korean without any record counts as DPRK."""
+    sides = Counter(Participant.objects.filter(person=person).values_list("side", flat=True))
+    if sides:
+        return sides.most_common(1)[0][0]
+    return Participant.Side.DPRK if person.country_id and person.country.iso2 == "KP" else Participant.Side.FOREIGN
 
 
 @require_GET
+@reader_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=pk)
-    return render(request, "contacts/person_detail.html", {"person": person})
+    """One official: names, posts over time, every contact, counterparts met most often."""
+    person = get_object_or_404(Person.objects.select_related("country"), pk=pk)
+    contacts_qs = listed_contacts().filter(contacts_with_people([person.pk]))
+    contacts = list(contacts_qs.prefetch_related(_participants_prefetch())[:200])
+    total = contacts_qs.count()
+    counterparts = (
+        Participant.objects.filter(contact__in=contacts_qs.order_by().values("pk"))
+        .exclude(person=person)
+        .exclude(side=_side_of(person))
+        .values("person_id", "person__name", "person__country__name")
+        .annotate(n=Count("contact_id", distinct=True))
+        .order_by("-n", "person__name")[:10]
+    )
+    context = {
+        "person": person,
+        "aliases": person.aliases.order_by("name"),
+        "positions": person.positions.select_related("organization").order_by("-start_date"),
+        "contacts": contacts,
+        "total": total,
+        "counterparts": list(counterparts),
+        "last_seen": contacts[0] if contacts else None,
+        "led": person.led_delegations.order_by("-start_date")[:20],
+    }
+    return _page(request, "contacts/person_detail.html", context)
 
 
 @require_GET
+@reader_required
 def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
+    """One country: contacts per year by direction, officials and delegation types, latest contacts."""
     country = get_object_or_404(Country, iso2=iso2.upper())
-    return render(request, "contacts/country_detail.html", {"country": country})
+    contacts_qs = listed_contacts().filter(country=country)
+    per_year = (
+        contacts_qs.order_by()
+        .values_list("start_date__year", "direction")
+        .annotate(n=Count("pk"))
+        .order_by("start_date__year")
+    )
+    officials = (
+        Participant.objects.filter(contact__in=contacts_qs.order_by().values("pk"))
+        .values("person_id", "person__name", "side")
+        .annotate(n=Count("contact_id", distinct=True))
+        .order_by("-n", "person__name")[:16]
+    )
+    types = (
+        Delegation.objects.filter(contacts__in=contacts_qs.order_by().values("pk"))
+        .values("delegation_type")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n")
+    )
+    type_labels = dict(Delegation._meta.get_field("delegation_type").choices)
+    context = {
+        "country": country,
+        "total": contacts_qs.count(),
+        "chart": api.year_chart(list(per_year)),
+        "officials": list(officials),
+        "types": [(type_labels.get(row["delegation_type"], row["delegation_type"]), row["n"]) for row in types],
+        "latest": list(contacts_qs[:15]),
+        "directions": Direction,
+    }
+    return _page(request, "contacts/country_detail.html", context)
+
+
+@require_GET
+@reader_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Full-text search over articles and records, trigram matching for names; grouped by type."""
+    query = request.GET.get("q", "").strip()[:200]
+    results = search.search_all(query) if query else None
+    return _page(request, "contacts/search.html", {"query": query, "results": results})

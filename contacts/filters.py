@@ -1,0 +1,207 @@
+"""The one filter definition behind the timeline, its HTMX partial, the map, the CSV, GeoJSON and JSON.
+
+Every list in the analyst pages is `ContactFilterSet(request.GET).qs`, so a download always holds
+exactly the rows the analyst sees. Facet counts are computed here too, each over the rows that the
+other filters leave (so ticking a second country widens the list instead of emptying it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from contacts.models import (
+    Contact,
+    Country,
+    DelegationType,
+    Direction,
+    Organization,
+    Participant,
+    Person,
+    Place,
+)
+
+
+class ContactFilterSet(django_filters.FilterSet):
+    """Query-string filters shared by every contact list: page, partial, map, CSV, GeoJSON, JSON."""
+
+    q = django_filters.CharFilter(method="filter_text", label="Text")
+    date_from = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    country = django_filters.ModelMultipleChoiceFilter(
+        queryset=Country.objects.all(), to_field_name="iso2", label="Countries"
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Contact.Kind.choices)
+    direction = django_filters.MultipleChoiceFilter(choices=Direction.choices)
+    delegation_type = django_filters.MultipleChoiceFilter(
+        field_name="delegation__delegation_type", choices=DelegationType.choices, label="Delegation type"
+    )
+    place = django_filters.ModelMultipleChoiceFilter(queryset=Place.objects.all(), label="Places")
+    official = django_filters.ModelMultipleChoiceFilter(
+        queryset=Person.objects.all(), method="filter_official", label="Officials"
+    )
+    organisation = django_filters.ModelMultipleChoiceFilter(
+        queryset=Organization.objects.all(), method="filter_organisation", label="Organisations"
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["q", "date_from", "date_to", "country", "kind", "direction", "delegation_type", "place", "official"]
+
+    def filter_text(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
+        """Words match the summary, the place, the country, the delegation or a participant's name."""
+        for word in value.split()[:8]:
+            people = Participant.objects.filter(contact=OuterRef("pk")).filter(
+                Q(person__name__icontains=word) | Q(person__aliases__name__icontains=word)
+            )
+            queryset = queryset.filter(
+                Q(summary__icontains=word)
+                | Q(place__name__icontains=word)
+                | Q(country__name__icontains=word)
+                | Q(delegation__title__icontains=word)
+                | Exists(people)
+            )
+        return queryset
+
+    def filter_official(self, queryset: QuerySet[Contact], name: str, value: Iterable[Person]) -> QuerySet[Contact]:
+        """Contacts an official took part in, or any stop of a delegation the official led or joined."""
+        ids = [person.pk for person in value]
+        if not ids:
+            return queryset
+        return queryset.filter(contacts_with_people(ids))
+
+    def filter_organisation(
+        self, queryset: QuerySet[Contact], name: str, value: Iterable[Organization]
+    ) -> QuerySet[Contact]:
+        """Contacts of delegations an organisation sent, or where a participant held a post in it."""
+        ids = [org.pk for org in value]
+        if not ids:
+            return queryset
+        posts = Participant.objects.filter(contact=OuterRef("pk"), position__organization__in=ids)
+        return queryset.filter(Q(delegation__organization__in=ids) | Exists(posts))
+
+
+def contacts_with_people(person_ids: list[int]) -> Q:
+    """Condition: one of these people took part, led the contact's delegation or was a member of it."""
+    from contacts.models import DelegationMember
+
+    took_part = Participant.objects.filter(contact=OuterRef("pk"), person__in=person_ids)
+    member = DelegationMember.objects.filter(delegation=OuterRef("delegation"), person__in=person_ids)
+    return Exists(took_part) | Q(delegation__leader__in=person_ids) | Exists(member)
+
+
+# Facets ---------------------------------------------------------------------------------------------
+
+FACET_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+
+
+def _without(data, name: str):
+    """The query string minus one filter (and the pager), for that filter's own facet counts."""
+    copy = data.copy()
+    for key in (name, "before", "after"):
+        copy.pop(key, None)
+    return copy
+
+
+def _choice_facet(filterset: ContactFilterSet, name: str, field: str, choices) -> Facet:
+    base = ContactFilterSet(_without(filterset.data, name), queryset=filterset.queryset).qs
+    counts = dict(base.order_by().values_list(field).annotate(n=Count("pk", distinct=True)))
+    selected = set(filterset.data.getlist(name))
+    values = [
+        # "Outbound (DPRK side abroad)" -> "Outbound": the explanation is in the page's legend.
+        FacetValue(value, str(label).split(" (")[0], counts.get(value, 0), value in selected)
+        for value, label in choices
+        if counts.get(value) or value in selected
+    ]
+    return Facet(name, filterset.filters[name].label or name.title(), values)
+
+
+def _model_facet(filterset: ContactFilterSet, name: str, rows: list[tuple[str, str, int]]) -> Facet:
+    selected = set(filterset.data.getlist(name))
+    values = [FacetValue(str(key), label, n, str(key) in selected) for key, label, n in rows]
+    return Facet(name, filterset.filters[name].label, values)
+
+
+def contact_facets(filterset: ContactFilterSet) -> list[Facet]:
+    """Counts per filter value beside the filters: a handful of GROUP BY queries, none per row."""
+    data = filterset.data
+    facets = [
+        _choice_facet(filterset, "kind", "kind", Contact.Kind.choices),
+        _choice_facet(filterset, "direction", "direction", Direction.choices),
+        _choice_facet(filterset, "delegation_type", "delegation__delegation_type", DelegationType.choices),
+    ]
+
+    # Countries: the most frequent, plus any already ticked.
+    base = ContactFilterSet(_without(data, "country"), queryset=filterset.queryset).qs.order_by()
+    selected_iso = set(data.getlist("country"))
+    country_rows = list(
+        base.values_list("country__iso2", "country__name").annotate(n=Count("pk")).order_by("-n", "country__name")
+    )
+    shown = country_rows[:FACET_LIMIT] + [row for row in country_rows[FACET_LIMIT:] if row[0] in selected_iso]
+    facets.insert(0, _model_facet(filterset, "country", shown))
+
+    # Officials: people taking part in the remaining contacts, most frequent first.
+    base = ContactFilterSet(_without(data, "official"), queryset=filterset.queryset).qs
+    selected_people = [value for value in data.getlist("official") if value.isdigit()]
+    people_rows = list(
+        Participant.objects.filter(contact__in=base.order_by().values("pk"))
+        .values_list("person_id", "person__name")
+        .annotate(n=Count("contact_id", distinct=True))
+        .order_by("-n", "person__name")[:FACET_LIMIT]
+    )
+    missing = [int(pk) for pk in selected_people if int(pk) not in {row[0] for row in people_rows}]
+    people_rows += [(p.pk, p.name, 0) for p in Person.objects.filter(pk__in=missing)]
+    facets.append(_model_facet(filterset, "official", people_rows))
+
+    # Organisations: the bodies that sent the remaining delegations.
+    base = ContactFilterSet(_without(data, "organisation"), queryset=filterset.queryset).qs
+    selected_orgs = [value for value in data.getlist("organisation") if value.isdigit()]
+    org_rows = list(
+        base.order_by()
+        .filter(delegation__organization__isnull=False)
+        .values_list("delegation__organization_id", "delegation__organization__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "delegation__organization__name")[:FACET_LIMIT]
+    )
+    missing = [int(pk) for pk in selected_orgs if int(pk) not in {row[0] for row in org_rows}]
+    org_rows += [(o.pk, o.name, 0) for o in Organization.objects.filter(pk__in=missing)]
+    facets.append(_model_facet(filterset, "organisation", org_rows))
+    return facets
+
+
+def describe_period(filterset: ContactFilterSet) -> str:
+    """Human summary of the period filter ("since 2024-03-01"), empty when unbounded."""
+    data = getattr(filterset.form, "cleaned_data", {}) or {}
+    start: dt.date | None = data.get("date_from")
+    end: dt.date | None = data.get("date_to")
+    if start and end:
+        return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    if start:
+        return f"since {start:%Y-%m-%d}"
+    if end:
+        return f"until {end:%Y-%m-%d}"
+    return ""

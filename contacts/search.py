@@ -1,0 +1,141 @@
+"""Search: PostgreSQL full-text search over articles and records, trigram matching for names.
+
+Names are matched by trigram similarity (pg_trgm), so a romanisation variant or a typo still finds
+the person: "Kim Sung Nam" finds Kim Song Nam. Text is matched with `websearch_to_tsquery`
+(quotes, OR and -word work as on a web search engine) against GIN expression indexes created in
+migration 0004; the expressions below must stay identical to the indexed ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import BooleanField, Exists, FloatField, Max, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Greatest
+
+from contacts.models import Contact, Country, Delegation, Organization, Person, PersonAlias, Place, ReviewStatus
+from ingest.models import Article
+
+RESULT_LIMIT = 20
+# pg_trgm's default `%` threshold (0.3) finds "Kim Sung Nam" for Kim Song Nam (similarity ~0.45)
+# without flooding results with every "Kim".
+NAME_THRESHOLD = 0.3
+
+ARTICLE_TSV = "to_tsvector('english'::regconfig, \"ingest_article\".\"title\" || ' ' || \"ingest_article\".\"text\")"
+CONTACT_TSV = "to_tsvector('english'::regconfig, \"contacts_contact\".\"summary\")"
+DELEGATION_TSV = (
+    "to_tsvector('english'::regconfig, \"contacts_delegation\".\"title\" || ' ' || \"contacts_delegation\".\"summary\")"
+)
+QUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+
+
+def _matches(tsvector_sql: str, text: str) -> RawSQL:
+    return RawSQL(f"{tsvector_sql} @@ {QUERY}", [text], output_field=BooleanField())
+
+
+@dataclass
+class SearchResults:
+    """Results grouped by type, each list already limited; `total` counts what was shown."""
+
+    people: list = field(default_factory=list)
+    places: list = field(default_factory=list)
+    organisations: list = field(default_factory=list)
+    delegations: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+    articles: list = field(default_factory=list)
+    countries: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(
+            len(group)
+            for group in (
+                self.people,
+                self.places,
+                self.organisations,
+                self.delegations,
+                self.contacts,
+                self.articles,
+                self.countries,
+            )
+        )
+
+
+def search_people(text: str, limit: int = RESULT_LIMIT) -> QuerySet[Person]:
+    """People whose canonical name or any alias is similar to `text`, best match first."""
+    alias_score = (
+        PersonAlias.objects.filter(person=OuterRef("pk"))
+        .annotate(score=TrigramSimilarity("name", text))
+        .order_by("-score")
+        .values("score")[:1]
+    )
+    similar_alias = PersonAlias.objects.filter(person=OuterRef("pk"), name__trigram_similar=text)
+    return (
+        Person.objects.filter(Q(name__trigram_similar=text) | Exists(similar_alias) | Q(hangul=text))
+        .annotate(
+            score=Greatest(
+                TrigramSimilarity("name", text),
+                alias_score,
+                output_field=FloatField(),
+            )
+        )
+        .select_related("country")
+        .prefetch_related("aliases")
+        .order_by("-score", "name")[:limit]
+    )
+
+
+def search_articles(text: str, limit: int = RESULT_LIMIT) -> QuerySet[Article]:
+    """Articles matching the words, newest first (date order keeps the GIN scan cheap at any size)."""
+    return (
+        Article.objects.filter(_matches(ARTICLE_TSV, text))
+        .annotate(
+            snippet=RawSQL(
+                f"ts_headline('english', \"ingest_article\".\"text\", {QUERY}, "
+                "'StartSel=<mark>,StopSel=</mark>,MaxWords=30,MinWords=12,MaxFragments=1')",
+                [text],
+            )
+        )
+        .only("pk", "title", "url", "source_name", "published_at", "status")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+def search_all(text: str) -> SearchResults:
+    """Every group for one query string. About eight queries, none per result row."""
+    results = SearchResults()
+    results.people = list(search_people(text))
+    results.countries = list(
+        Country.objects.filter(
+            Q(name__icontains=text) | Q(press_names__contains=[text]) | Q(iso2__iexact=text)
+        ).order_by("name")[:10]
+    )
+    results.places = list(
+        Place.objects.filter(name__trigram_similar=text)
+        .annotate(score=TrigramSimilarity("name", text))
+        .filter(contacts__isnull=False)
+        .annotate(last=Max("contacts__start_date"))
+        .select_related("country")
+        .order_by("-score", "name")[:10]
+    )
+    results.organisations = list(
+        Organization.objects.filter(Q(name__trigram_similar=text) | Q(name__icontains=text) | Q(short_name__iexact=text))
+        .annotate(score=TrigramSimilarity("name", text))
+        .select_related("country")
+        .order_by("-score", "name")[:10]
+    )
+    results.delegations = list(
+        Delegation.objects.exclude(review_status=ReviewStatus.REJECTED)
+        .filter(_matches(DELEGATION_TSV, text))
+        .select_related("leader", "sending_country")
+        .order_by("-start_date", "-pk")[:RESULT_LIMIT]
+    )
+    results.contacts = list(
+        Contact.objects.for_listing()
+        .exclude(review_status=ReviewStatus.REJECTED)
+        .filter(_matches(CONTACT_TSV, text))[:RESULT_LIMIT]
+    )
+    results.articles = list(search_articles(text))
+    return results
