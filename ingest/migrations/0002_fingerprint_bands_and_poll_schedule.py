@@ -1,25 +1,27 @@
 """Indexes for near-duplicate lookup, and the periodic task that polls sources.
 
-A 64-bit SimHash within 3 bits of another shares at least one of its four 16-bit bands exactly, so
-four expression indexes turn the near-duplicate search into indexed equality lookups.
+A 64-bit SimHash within 5 bits of another shares at least one of its six bands exactly (pigeonhole),
+so six expression indexes turn the near-duplicate search into indexed equality lookups. The bands
+match ingest.pipeline.dedupe.BANDS.
 The beat entry is data every install needs: every minute, `ingest.poll_due_sources` enqueues a poll
 for each active source whose interval has elapsed.
 """
 
 from django.db import migrations
 
-BANDS = range(4)
+BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))  # (shift, width), frozen here
 
 
 def band_indexes_sql():
     return [
-        f"CREATE INDEX IF NOT EXISTS article_fp_band{i} ON ingest_article (((fingerprint >> {16 * i}) & 65535))"
-        for i in BANDS
+        f"CREATE INDEX IF NOT EXISTS article_fp_band{i} ON ingest_article "
+        f"(((fingerprint >> {shift}) & {(1 << width) - 1}))"
+        for i, (shift, width) in enumerate(BANDS)
     ]
 
 
 def drop_band_indexes_sql():
-    return [f"DROP INDEX IF EXISTS article_fp_band{i}" for i in BANDS]
+    return [f"DROP INDEX IF EXISTS article_fp_band{i}" for i in range(len(BANDS))]
 
 
 def create_poll_schedule(apps, schema_editor):

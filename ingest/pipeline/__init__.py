@@ -32,8 +32,8 @@ from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from ingest.models import Article, Proposal, Source
-from ingest.pipeline import apply, dedupe, propose, store, text
-from ingest.pipeline.fetch import FetchError, TransientFetchError, fetch
+from ingest.pipeline import apply, dedupe, fetch, propose, store, text
+from ingest.pipeline.fetch import FetchError, TransientFetchError
 from ingest.pipeline.names import name_key
 
 __all__ = [
@@ -186,13 +186,13 @@ def ingest_url(url: str, *, source: Source | None = None) -> list[Article]:
     A URL that cannot be fetched still becomes an article row, failed with the reason.
     """
     try:
-        result = fetch(url)
-    except FetchError as exc:
+        return _ingest_fetched(fetch.fetch(url), source=source)
+    except Exception as exc:  # fetch refused or failed, feed or page unreadable: keep a row with the reason
+        reason = str(exc) if isinstance(exc, FetchError) else f"parse error: {type(exc).__name__}: {exc}"
         article, _ = store.article_get_or_create(url=url, source=source)
         if article.status not in store.DONE_STATUSES:
-            store.article_fail(article, str(exc))
+            store.article_fail(article, reason)
         return [article]
-    return _ingest_fetched(result, source=source)
 
 
 def _ingest_fetched(result, *, source: Source | None) -> list[Article]:
@@ -271,7 +271,7 @@ def _record_locks(analysis) -> list[int]:
 
 def _fetch_article(article: Article) -> list[int]:
     """Fetch the article's page and extract its text; a feed URL is expanded into its entries instead."""
-    result = fetch(article.url)
+    result = fetch.fetch(article.url)
     if text.looks_like_feed(result.content, result.content_type):
         entries = ingest_feed(result.content, feed_url=result.final_url, source=article.source)
         return [a.pk for a in entries if a.pk != article.pk]
@@ -445,9 +445,9 @@ def source_poll(source_id: int) -> list[int]:
     source = Source.objects.get(pk=source_id)
     now = timezone.now()
     try:
-        result = fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+        result = fetch.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
         articles = [] if result.not_modified else _ingest_fetched(result, source=source)
-    except FetchError as exc:
+    except Exception as exc:  # recorded as the source's health; the next poll tries again
         Source.objects.filter(pk=source.pk).update(
             last_polled_at=now, last_error_at=now, last_error=str(exc)[:2000],
             consecutive_failures=F("consecutive_failures") + 1,

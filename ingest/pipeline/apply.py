@@ -13,6 +13,7 @@ Delegations edited by hand (`locked`) only receive evidence.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -89,6 +90,18 @@ def country_get(iso2: str | None) -> Country | None:
     return country
 
 
+@lru_cache(maxsize=1)
+def _city_index() -> dict:
+    """(country, folded name or alias) -> the most populous GeoNames city of that name."""
+    from contacts.reference import cities
+
+    index = {}
+    for record in sorted(cities(), key=lambda r: r.population):  # larger cities overwrite smaller ones
+        for name in (record.name, *record.aliases):
+            index[(record.country, normalize_name(name))] = record
+    return index
+
+
 def place_get(country: Country | None, city: str | None) -> Place | None:
     """The Place for a city name in a country: by name or alias, else from GeoNames, else a bare row."""
     if country is None or not city:
@@ -100,18 +113,7 @@ def place_get(country: Country | None, city: str | None) -> Place | None:
     )
     if place is not None:
         return place
-    from contacts.reference import cities
-
-    folded = normalize_name(city)
-    record = next(
-        (
-            r
-            for r in sorted(cities(), key=lambda r: -r.population)
-            if r.country == country.iso2
-            and (normalize_name(r.name) == folded or any(normalize_name(a) == folded for a in r.aliases))
-        ),
-        None,
-    )
+    record = _city_index().get((country.iso2, normalize_name(city)))
     if record is not None:
         place = Place.objects.filter(geonameid=record.geonameid).first() or Place.objects.filter(
             country=country, name=record.name

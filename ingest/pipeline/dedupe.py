@@ -7,7 +7,8 @@ Three keys, from strict to loose:
   republication on another site is caught;
 - a 64-bit SimHash over word 3-shingles, so a copy with another headline, a line of site boilerplate
   or a corrected typo is caught (Charikar 2002; Manku et al. 2007 use 64 bits and distance 3 for
-  web pages). A SimHash match is then confirmed on the names and numbers: KCNA's formulaic items
+  web pages; shorter news items need a little more room, see MAX_DISTANCE). A SimHash match is then
+  confirmed on shared shingles and on the names and numbers: KCNA's formulaic items
   ("sent a floral basket to the President of Laos" / "... of Vietnam") are near-identical in words
   but report different events, so a copy must contain every name and number of the other text.
 """
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from courlan import normalize_url
 
 __all__ = [
-    "BAND_BITS",
+    "BANDS",
     "MAX_DISTANCE",
     "bands",
     "canonical_url",
@@ -33,8 +34,10 @@ __all__ = [
     "simhash",
 ]
 
-MAX_DISTANCE = 3  # bits; with four 16-bit bands, any pair this close shares at least one band exactly
-BAND_BITS = 16
+MAX_DISTANCE = 5  # bits; split into six bands, any two fingerprints this close share one band exactly
+# (shift, width) of each band; the database has one expression index per band (migration 0002).
+BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))
+MIN_CONTAINMENT = 0.6  # share of the shorter text's 3-shingles that a copy must contain
 MIN_TOKENS_FOR_NEAR_DUPLICATE = 25  # shorter texts are compared by hash only: too little to judge
 _WORD = re.compile(r"\w+", re.UNICODE)
 _KEY = re.compile(r"\b(?:[A-Z][\w'\-]*\w|\d[\d,.]*)")
@@ -92,8 +95,8 @@ def hamming(a: int, b: int) -> int:
 
 
 def bands(fingerprint: int) -> list[int]:
-    """The four 16-bit bands of a fingerprint, as the database indexes compute them."""
-    return [(fingerprint >> (BAND_BITS * i)) & 0xFFFF for i in range(64 // BAND_BITS)]
+    """The bands of a fingerprint, computed exactly as the database indexes compute them."""
+    return [(fingerprint >> shift) & ((1 << width) - 1) for shift, width in BANDS]
 
 
 def key_tokens(text: str) -> set[str]:
@@ -101,7 +104,17 @@ def key_tokens(text: str) -> set[str]:
     return {token.casefold() for token in _KEY.findall(text or "")}
 
 
+def _shingles(text: str) -> set[str]:
+    tokens = _tokens(text)
+    return {" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))}
+
+
 def same_story(text_a: str, text_b: str) -> bool:
-    """Confirm a SimHash match: one text's names and numbers are all in the other (a copy may add a byline)."""
+    """Confirm a SimHash match: most of the shorter text's shingles are in the other, and all of its
+    names and numbers (a copy may add a byline or a headline, but not change who or where)."""
     keys_a, keys_b = key_tokens(text_a), key_tokens(text_b)
-    return keys_a <= keys_b or keys_b <= keys_a
+    if not (keys_a <= keys_b or keys_b <= keys_a):
+        return False
+    shingles_a, shingles_b = _shingles(text_a), _shingles(text_b)
+    shorter = min(len(shingles_a), len(shingles_b)) or 1
+    return len(shingles_a & shingles_b) / shorter >= MIN_CONTAINMENT

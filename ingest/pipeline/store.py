@@ -103,10 +103,10 @@ def _band_expressions() -> dict:
     from django.db.models.expressions import CombinedExpression
 
     expressions = {}
-    for i in range(64 // dedupe.BAND_BITS):
-        shifted = CombinedExpression(F("fingerprint"), ">>", Value(dedupe.BAND_BITS * i))
+    for i, (shift, width) in enumerate(dedupe.BANDS):
+        shifted = CombinedExpression(F("fingerprint"), ">>", Value(shift))
         expressions[f"fingerprint_band{i}"] = ExpressionWrapper(
-            CombinedExpression(shifted, "&", Value(0xFFFF)), output_field=BigIntegerField()
+            CombinedExpression(shifted, "&", Value((1 << width) - 1)), output_field=BigIntegerField()
         )
     return expressions
 

@@ -143,7 +143,13 @@ def extract_page(html: str, url: str | None = None) -> PageText:
         found = _TITLE.search(html[:20000])
         if found:
             title = re.sub(r"<[^>]+>", "", found.group(1))
-    return PageText(title=clean_text(title)[:1000], text=clean_text(text), published=published, language=language)
+    title, text = clean_text(title)[:1000], clean_text(text)
+    # The extractor keeps the page's headline as the first line; the title field already holds it, and
+    # leaving it in would make two copies of one report under different headlines look less alike.
+    first, _, rest = text.partition("\n")
+    if rest and first and title and (first.casefold() in title.casefold() or title.casefold() in first.casefold()):
+        text = rest.lstrip()
+    return PageText(title=title, text=text, published=published, language=language)
 
 
 def looks_like_feed(content: bytes, content_type: str = "") -> bool:
