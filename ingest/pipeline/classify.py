@@ -118,7 +118,7 @@ _ABBREVIATIONS = {
     "oct", "nov", "dec", "gen", "lt", "col", "prof", "jr", "sr", "inc", "co", "corp", "vs", "etc", "a.i",
     "u.s", "u.n", "c.c", "p.m", "a.m", "d.c", "messrs", "rev", "gov", "sen", "rep", "vol", "approx",
 }
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?:\s+|(?=[A-Z][a-z]))|\n\s*")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?:\s+|(?=[A-Z][a-z]))|\n\s*(?=[^a-z\s])")
 
 
 @dataclass
@@ -241,6 +241,7 @@ class Context:
     folded: str
     known_dprk: dict[str, str] = field(default_factory=dict)  # surname/key -> full name
     known_foreign: dict[str, str] = field(default_factory=dict)
+    south: bool = False  # the copy is about the South (Seoul's president, ministers, Cheong Wa Dae)
 
 
 def _country_role(sentence: str, start: int, end: int) -> str:
@@ -250,6 +251,9 @@ def _country_role(sentence: str, start: int, end: int) -> str:
                  r"departed for|headed for|heads for|bound for|arrived in|arrives in|arrived at|landed in|"
                  r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I):
         return "destination"
+    if re.search(r"\b(?:bordering|borders|border with|near|close to|adjacent to|neighbou?ring)\s+(?:the\s+)?$", before,
+                 re.I):
+        return "near"
     if re.search(r"\b(?:in|at|near|inside|across|held in|via|through)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I) \
             or re.match(r"^\s*(?:capital|city)\b", after, re.I):
         return "place"
@@ -275,6 +279,10 @@ def _is_dprk_actor_marker(sentence: str, start: int, end: int, word: str) -> boo
     return True
 
 
+# A contact only spoken of as possible or planned: "he will meet", "plans to hold meetings", "hopes to visit".
+_MODAL_BEFORE = re.compile(r"\b(?:will|would|could|may|might|shall|plans? to|planning to|hopes? to|hoping to|wants? to|"
+                           r"likely to|expected to|set to|due to|agreed to|offered to|ready to|willing to|invited \w+ to|"
+                           r"invitation to|proposal to|proposed to|not to|never)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _OF_ACTOR_BEFORE = re.compile(r"\b(?:delegations?|ambassador|embassy|president|minister|ministry|government|leader|"
                               r"side|head|chairman|premier|team|troupe|group|officials?|envoy|party|army|"
                               r"agency|vice-minister|secretary) of (?:the )?$", re.IGNORECASE)
@@ -288,8 +296,9 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
             for m in pattern.finditer(text):
                 before = text[max(0, m.start() - 25):m.start()]
                 subordinate = bool(re.search(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
-                                             r"preparing for|preparations for)\s+(?:(?:his|her|their|its|the|a)\s+)?$",
-                                             before, re.I))
+                                             r"preparing for|preparations for)\s+(?:(?:his|her|their|its|the|a|an)\s+)?"
+                                             r"(?:[\w-]+\s+){0,2}$",
+                                             before, re.I)) or bool(_MODAL_BEFORE.search(before))
                 triggers.append(Trigger(kind, name, strength, m.start(), subordinate))
     triggers.sort(key=lambda t: t.start)
 
@@ -302,8 +311,10 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
             dprk_actor = True
             dprk_reasons.append(f"DPRK actor: {word}")
         else:
-            dprk_place = dprk_place or bool(re.search(r"\b(?:in|to|at|for)\s+(?:the\s+)?$",
-                                                      text[max(0, m.start() - 10):m.start()], re.I))
+            near = text[max(0, m.start() - 60):m.start()]
+            dprk_place = dprk_place or bool(re.search(r"\b(?:in|at)\s+(?:the\s+)?$", near, re.I)) or bool(
+                re.search(r"\b(?:arrived|arrives|arriving|visit|visits|visiting|trip|came|travell?ed)\b[^.;]{0,30}"
+                          r"\bto\s+(?:the\s+)?$", near, re.I))
     here = ctx.kcna and bool(lexicon.HERE.search(text))
     if here:
         dprk_place = True
@@ -354,52 +365,82 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
     )
 
 
+# An apposition after a name starts with a title or a nationality ("director of ...", "Russian ambassador").
+_TITLE_START = re.compile(
+    r"^(?:the |a |an |then |now |also |concurrently |former |acting |first |deputy |vice[- ]|senior |chief |"
+    r"head |top )?(?:[A-Z][\w'-]+ ){0,3}?(?:president|premier|prime|minister|vice|deputy|first|chairman|chairwoman|"
+    r"chairperson|secretary|general|director|ambassador|member|alternate|head|chief|commander|marshal|speaker|"
+    r"governor|mayor|envoy|counsellor|consul|charge|leader|representative|delegate|foreign|defen[cs]e|"
+    r"king|queen|emir|sultan|captain|president-elect|politburo|department|party|officer|official|adviser|"
+    r"advisor|spokes\w+|editor|rector|dean|professor|vice-\w+|deputy-\w+|[A-Z][\w'-]+n\b|"
+    r"DPRK|North Korean|Chinese|Russian|Vietnamese|Lao|Laotian|Mongolian|Cuban|Syrian|Iranian)", re.IGNORECASE)
 _SOUTH = re.compile(r"\b(?:South Korea(?:n|'s)?|S\. Korea(?:n|'s)?|ROK|Seoul|Unification Minister|Moon Jae-in|"
                     r"Yoon Suk[- ]?[Yy]eol|Lee Jae-myung|Park Geun-hye|Lee Myung-bak|Cheong Wa Dae|Blue House)\b")
 
 
 def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tuple[str | None, str | None, str]:
-    """Side, country and title of a name from the title before it and the apposition after it."""
-    before = text[max(0, start - 80):start]
-    # The title in front of the name, from the last clause break.
-    title_before = re.split(r"[,;:()]|\b(?:and|by|with|from|to|met|received|between)\b", before)[-1]
+    """Side, country and title of a name from the title before it and the apposition after it.
+
+    The first nationality the context gives decides ("Chinese Ambassador Liu", "Ri, DPRK ambassador to
+    Laos"); places after "to"/"in" are destinations, not nationalities ("ambassador to the DPRK"). A Korean
+    name with no marker is on the DPRK side in KCNA copy or when already named as such, on the South's
+    side in copy about the South, and undecided otherwise.
+    """
+    before = text[max(0, start - 100):start]
+    pieces = re.split(r"[;:()]|,|\b(?:and|by|with|from|to|met|received|between)\b", before)
+    title_before = pieces[-1]
+    if not title_before.strip() and before.rstrip().endswith(","):
+        # "his visiting Laos counterpart, Saleumxay Kommasith": the title is the clause before the comma.
+        title_before = re.split(r"[;:()]|,", before.rstrip()[:-1])[-1]
     after = text[end:end + 160]
     apposition = ""
     m = re.match(r"^\s*,\s*([^;]*?)(?:,\s*(?=[A-Z][a-z]+ [A-Z])|[;.]|\s+(?:and|met|received|held|said|sent|"
                  r"arrived|left|on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b|$)", after)
-    if m:
+    if m and _TITLE_START.match(m.group(1)):
         apposition = m.group(1)[:150]
+    else:
+        m = re.match(r"^\s+(?:on (?:his|her|their) (?:election|re-election|appointment|reelection) as|as|who is)\s+"
+                     r"([^,;.]{0,80})", after)
+        if m:
+            apposition = m.group(1)
     context = title_before + " | " + apposition
     title = (title_before.strip() + (", " if title_before.strip() and apposition else "") + apposition).strip()
-    figure = dprk_figure(name)
+    if dprk_figure(name):
+        return "dprk", "KP", title
     korean = is_korean_name(name)
-    south = bool(_SOUTH.search(context))
-    # The first country the context names, with "ambassador to X" / "DPRK-X friendship" read right.
-    ctx_clean = re.sub(r"\b(?:ambassador|envoy|charge d'affaires(?: a\.i\.)?|embassy) (?:\w+ )?(?:to|in) (?:the )?"
-                       r"(?:[A-Z][\w']+(?: [A-Z][\w']+)*)", "", context)
-    ctx_clean = re.sub(r"\b(?:DPRK|Korea)-[A-Z]\w+", "DPRK", ctx_clean)
-    country = None
-    for cm in gazetteer.find_countries(ctx_clean):
+    # Country-like words in the context, without destinations ("to the DPRK", "in Moscow").
+    markers: list[tuple[int, str]] = []
+    clean = re.sub(r"\b(?:DPRK|Korea)-[A-Z][\w']+", "DPRK", context)
+    for cm in gazetteer.find_countries(clean):
         if cm.how == "korean":
             continue
-        country = cm.iso2
-        break
-    dprk_marker = bool(lexicon.DPRK_MARKER.search(ctx_clean)) or bool(re.search(
-        r"\b(?:C\.C\.|Workers' Party|Political Bureau of the C|Cabinet of the DPRK|Korean People's Army|KPA|"
-        r"SPA|Presidium of the Supreme|Pyongyang City|Korean Committee|WPK)\b", context))
-    if figure:
-        return "dprk", "KP", title
-    if south and korean:
-        return "foreign", "KR", title
-    if country == "KP" or (dprk_marker and (korean or country is None)):
-        return "dprk", "KP", title
+        if re.search(r"\b(?:to|in|at|into|for|with)\s+(?:the\s+)?$", clean[max(0, cm.start - 12):cm.start], re.I):
+            continue
+        markers.append((cm.start, cm.iso2))
+    for dm in lexicon.DPRK_MARKER.finditer(clean):
+        if re.search(r"\b(?:to|in|at|into|for|with)\s+(?:the\s+)?$", clean[max(0, dm.start() - 12):dm.start()], re.I):
+            continue
+        markers.append((dm.start(), "KP"))
+    for dm in re.finditer(r"\b(?:C\.C\.|Workers' Party of Korea|WPK|Korean People's Army|KPA|Supreme People's "
+                          r"Assembly|SPA|Presidium of the|Pyongyang City|Korean Committee|Cabinet|State Affairs)\b",
+                          clean):
+        markers.append((dm.start(), "KP"))
+    if _SOUTH.search(context):
+        markers.append((_SOUTH.search(context).start(), "KR"))
+    markers.sort()
+    if markers:
+        code = markers[0][1]
+        if code == "KP":
+            return "dprk", "KP", title
+        return "foreign", code, title
     if korean:
-        if country and country != "KP" and not dprk_marker:
-            # "Chinese Ambassador ... Ri" is rare; a Korean name with a foreign title is most often a foreign
-            # ethnic Korean (Japan, China, the US) or the South.
-            return "foreign", country, title
-        return ("dprk", "KP", title) if ctx.kcna or not south else ("foreign", "KR", title)
-    return "foreign", country, title
+        key = name_key(name)
+        if ctx.kcna or key in ctx.known_dprk:
+            return "dprk", "KP", title
+        if key in ctx.known_foreign or ctx.south:
+            return "foreign", "KR", title
+        return None, None, title
+    return "foreign", None, title
 
 
 def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
@@ -427,6 +468,8 @@ def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
         elif start < 60 or re.match(r"^[\s,]*(?:who|,)", text[end:end + 5]) and start < 100:
             role = "subject"
         refs.append(NameRef(name, start, end, side, country, title, role, excluded))
+        if side is None or excluded:
+            continue
         key = name_key(name)
         book = ctx.known_dprk if side == "dprk" else ctx.known_foreign
         book.setdefault(key, name)
@@ -446,12 +489,20 @@ def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
 
 # --- The decision ----------------------------------------------------------------------------------------
 
-def _contact_score(info: SentenceInfo, ctx: Context) -> tuple[float, list[str]]:
-    """How strongly one sentence reports a DPRK foreign contact, with the reasons."""
+def _contact_score(info: SentenceInfo, ctx: Context, nxt: list[SentenceInfo] | None = None) -> tuple[float, list[str]]:
+    """How strongly one sentence reports a DPRK foreign contact, with the reasons.
+
+    A sentence needs a contact trigger, a DPRK side (actor, or the DPRK as the place) and a foreign side.
+    The side a sentence lacks may come from the next two sentences when they list who was present
+    ("Present on invitation were ..."), as KCNA reports of receptions and ceremonies do.
+    """
+    nxt = nxt or []
     main = [t for t in info.triggers if not t.subordinate]
     if not main:
         return 0.0, []
     best = max(t.strength for t in main)
+    if best < 2:
+        return 0.0, []
     foreign_actor = any(c.role == "actor" and c.iso2 != "KR" for c in info.countries) or any(
         n.side == "foreign" and not n.excluded for n in info.names)
     foreign_place = any(c.role in {"place", "destination"} and c.iso2 != "KP" for c in info.countries)
@@ -459,12 +510,22 @@ def _contact_score(info: SentenceInfo, ctx: Context) -> tuple[float, list[str]]:
         n.side == "foreign" and n.country == "KR" for n in info.names)
     reasons = []
     score = 0.15 * best
+    listed = [n for n in nxt[:2] if re.search(r"\b(?:present|on hand|attending|attended|greeted|seen off|"
+                                               r"accompanied|invitation)\b", n.sent.text, re.I)]
+    in_dprk_kcna = ctx.kcna and not foreign_place and best >= 3 and any(
+        t.kind in {"visit", "meeting", "agreement"} for t in main)
     if info.dprk_actor:
         score += 0.3
         reasons.append(info.dprk_reasons[0] if info.dprk_reasons else "DPRK actor")
     elif info.dprk_place and any(t.kind in {"visit", "meeting", "agreement"} for t in main):
         score += 0.25
         reasons.append("contact in the DPRK" + (" (here, KCNA dateline)" if info.here else ""))
+    elif in_dprk_kcna:
+        score += 0.2
+        reasons.append("KCNA: a foreign side acting with no place abroad is in the DPRK")
+    elif any(n.dprk_actor for n in listed):
+        score += 0.2
+        reasons.append("DPRK side listed in the next sentence")
     else:
         return 0.0, []
     if foreign_actor or south_actor:
@@ -473,12 +534,19 @@ def _contact_score(info: SentenceInfo, ctx: Context) -> tuple[float, list[str]]:
     elif foreign_place and any(t.kind == "visit" for t in main):
         score += 0.2
         reasons.append("DPRK side abroad")
+    elif any(any(c.role == "actor" and c.iso2 not in {"KP", "KR"} for c in n.countries)
+             or any(p.side == "foreign" and not p.excluded for p in n.names) for n in listed):
+        score += 0.2
+        reasons.append("foreign side listed in the next sentence")
+    elif foreign_place and any(t.kind == "meeting" for t in main) and ctx.kcna:
+        score += 0.15
+        reasons.append("KCNA: DPRK side at an event abroad")
     elif ctx.kcna and info.here:
         score += 0.1
     else:
         return 0.0, []
     if info.hypothetical:
-        score -= 0.25
+        score -= 0.3
         reasons.append("hypothetical wording")
     if info.statement:
         score -= 0.3
@@ -490,8 +558,8 @@ def _contact_score(info: SentenceInfo, ctx: Context) -> tuple[float, list[str]]:
                                                                   for t in main):
         score -= 0.3
         reasons.append("anniversary of an old agreement")
-    if re.search(r"\b(?:in|since) (?:19|20)\d\d\b", info.sent.text) and ctx.reference:
-        years = [int(y) for y in re.findall(r"\b(?:in|since) ((?:19|20)\d\d)\b", info.sent.text)]
+    if re.search(r"\b(?:in|since) (?:19|20)\d\d\b", info.sent.text, re.I) and ctx.reference:
+        years = [int(y) for y in re.findall(r"\b(?:in|since) ((?:19|20)\d\d)\b", info.sent.text, re.I)]
         if years and max(years) < ctx.reference.year - 1:
             score -= 0.3
             reasons.append("history")
@@ -744,6 +812,7 @@ def _analyze(article: ArticleInput) -> Analysis:
         or (article.source or "").upper().startswith(("KCNA", "RODONG", "VOICE OF KOREA", "PYONGYANG TIMES"))
     reference = dateline.value or article.published
     ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
+    ctx.south = not kcna and bool(_SOUTH.search(folded[:1500]))
 
     body = folded[dateline.end:] if dateline.end and dateline.end < 400 else folded
     offset = dateline.end if body is not folded else 0
@@ -754,14 +823,15 @@ def _analyze(article: ArticleInput) -> Analysis:
     title_info = _sentence_info(Sentence(title, -1, -1, -1), ctx) if title.strip() else None
 
     # Article-level near misses.
-    lead_text = " ".join(i.sent.text for i in infos[:2])
-    if lexicon.STATEMENT.search(title) or re.search(r"\b(?:spokesman|spokesperson)\b", lead_text[:300], re.I):
+    first = infos[0].sent.text if infos else ""
+    if lexicon.STATEMENT.search(title) or re.match(r"^\s*(?:The |A |An )?(?:[\w-]+ ){0,3}spokes(?:man|person|woman)\b",
+                                                   first, re.I):
         if not any(t.kind == "message" for i in infos[:1] for t in i.triggers):
             return _empty(["near miss: statement or commentary"], 0.1)
 
     scored = []
-    for info in infos:
-        score, why = _contact_score(info, ctx)
+    for pos, info in enumerate(infos):
+        score, why = _contact_score(info, ctx, infos[pos + 1:pos + 3])
         if score > 0:
             # Earlier sentences carry the news; late ones more often background.
             score -= 0.03 * info.sent.index
@@ -942,6 +1012,13 @@ def _countries(kind: str, direction: str, info: SentenceInfo, lead: list[Sentenc
                                 add(c.iso2)
     if not chosen and foreign_lead and foreign_lead.country:
         add(foreign_lead.country)
+    if not chosen:
+        # The deciding sentence names no country ("TASS Director General ... signed"): the lead's first.
+        for other in lead:
+            for c in other.countries:
+                if c.role == "actor" and c.iso2 not in {"KP", "KR"}:
+                    add(c.iso2)
+                    return chosen
     return chosen
 
 

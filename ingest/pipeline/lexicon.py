@@ -41,6 +41,7 @@ TRAVEL = [
 ]
 MEETING = [
     ("met", re.compile(r"\b(?:met|meets|meeting with|had a talk|had talks|held talks|hold talks|holds talks|"
+                       r"(?:held|holds|had|has) (?:a |an )?(?:[\w-]+ )?meeting|shook hands|shake hands|"
                        r"talks (?:with|between)|conversation with|incontrato|ha incontrato|si (?:è|e) incontrat[oa]|"
                        r"se reuni[oó]|reuni[oó]|se encontr[oó]|encontrou|reuniu|se reuniu|встретил(?:ся|ась)|"
                        r"провел[аи]? переговоры|bertemu|bertemu dengan)\b", I), 3),
@@ -52,9 +53,10 @@ MEETING = [
                             I), 3),
     ("reception", re.compile(r"\b(?:reception|banquet|dinner|luncheon|feted|gave a party|hosted a party)\b", I), 2),
     ("ceremony", re.compile(r"\b(?:(?:opening|inaugural|unveiling|presentation|handover) ceremony|ceremony|"
-                            r"inaugurated|attended|joined by|present (?:there|on the occasion|at the)|on hand|"
-                            r"were present)\b", I), 1),
-    ("summit", re.compile(r"\b(?:summit|vertice|cumbre|cúpula|саммит)\b", I), 2),
+                            r"inaugurated|attended|joined by|on hand|were present)\b", I), 1),
+    ("present", re.compile(r"\b(?:attending the (?:ceremony|reception|event|meeting|banquet)|present (?:there|on the "
+                           r"occasion|at the|on invitation)|(?:were|was) present|were on hand|was on hand)\b", I), 2),
+    ("summit", re.compile(r"\b(?:summit|vertice|cumbre|cúpula|саммит)\b", I), 1),
 ]
 MESSAGE = [
     ("message", re.compile(r"\b(?:message|messages|greeting|greetings|congratulat\w*|letter|letters|"
@@ -64,7 +66,7 @@ MESSAGE = [
     ("gift", re.compile(r"\b(?:gift|gifts|presented (?:a |an |the )?(?:pair|gift|set|book|painting|portrait))\b", I), 3),
 ]
 AGREEMENT = [
-    ("signed", re.compile(r"\b(?:signed|signing|signs|inked|firmat[oa]|firm[oó]|firmaron|assinou|assinaram|"
+    ("signed", re.compile(r"\b(?:signed|signing|inked|firmat[oa]|firm[oó]|firmaron|assinou|assinaram|"
                           r"подписал[аи]?|подписание)\b", I), 3),
 ]
 KIND_TRIGGERS = {"visit": TRAVEL, "meeting": MEETING, "message": MESSAGE, "agreement": AGREEMENT}
@@ -81,9 +83,10 @@ MESSAGE_FROM_TO = re.compile(r"\b(?:message|greetings?|letter|floral basket|flow
 DPRK_MARKER = re.compile(
     r"\b(?:DPRK|D\.P\.R\.K\.|North Korea(?:n|ns|'s)?|N\.? Korea(?:n|'s)?|Democratic People's Republic of Korea|"
     r"Workers' Party of Korea|Workers’ Party of Korea|WPK|Korean People's Army|KPA|Supreme People's Assembly|"
-    r"SPA|State Affairs Commission|Pyongyang|the North(?:'s)?|North's|Korea Utara|Corea del Nord|"
+    r"SPA|State Affairs Commission|Pyongyang|the North(?! Korea)(?:'s)?|North's|Korea Utara|Corea del Nord|"
     r"Corea del Norte|Coreia do Norte|nordcorean[oaie]|norcorean[oa]s?|norte-?coreana?s?|КНДР|Северн\w+ Коре\w+|"
-    r"северокорейск\w+|Korean Central News Agency|Chongryon|Kim Jong[- ]?[Uu]n|Kim Jong-?un)\b")
+    r"северокорейск\w+|Korean Central News Agency|Chongryon|Kim Jong[- ]?[Uu]n|Kim Jong-?un|inter-Korean|"
+    r"two Koreas|both Koreas|North and South Korea|South and North Korea)\b")
 # Words that make "Korean" a DPRK marker in KCNA copy ("the Korean side", "Korean artistes").
 KOREAN_WORD = re.compile(r"\bKorean\b")
 
@@ -162,5 +165,5 @@ LEAD_BY = re.compile(r"\b(?:led by|headed by|leading|head of|guidata da|guidato 
 PRESENT_LIST = re.compile(r"\b(?:present (?:there|at|on)|were present|on hand|seen off|saw off|greeted|welcomed|"
                           r"accompanied by|attending|among those|met at the airport|received at)\b", I)
 NOT_PARTY_CONTEXT = re.compile(r"\b(?:anniversary|birth|birthday|statues?|portraits?|mausoleum|feats|exploits|"
-                               r"invitation|behests?|works? of|forged by|born|bust|memory|memorial|revolutionary career|"
+                               r"invitation of|behests?|works? of|forged by|born|bust|memory|memorial|revolutionary career|"
                                r"idea of|ideas of|teachings?|name of|named after)\b[^.;]{0,30}$", I)
