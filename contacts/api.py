@@ -14,11 +14,13 @@ import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, F, Max, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.urls import reverse
+from pghistory.models import MiddlewareEvents
 
 from contacts.models import Contact, Delegation, Direction, Place
 
@@ -309,12 +311,12 @@ def _stop_point(name: str, lat: float, lon: float, kind: str, number: int) -> di
 # Detail page helpers ----------------------------------------------------------------------------------
 
 
-def history_for(delegation: Delegation, contacts: list[Contact], limit: int = 40) -> list[dict[str, Any]]:
-    """Change history of a delegation and its contacts from the pghistory event tables, newest first."""
-    from pghistory.models import MiddlewareEvents
-
-    objects: list[Any] = [delegation, *contacts]
-    events = MiddlewareEvents.objects.tracks(objects).order_by("-pgh_created_at")[:limit]
+def history_for(delegation: Delegation, limit: int = 40) -> list[dict[str, Any]]:
+    """Change history of a delegation and of every row pointing at it (stops, meetings, members,
+    sources), from the pghistory event tables, newest first."""
+    events = list(MiddlewareEvents.objects.references(delegation).order_by("-pgh_created_at")[:limit])
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     rows = []
     for event in events:
         diff = event.pgh_diff or {}
@@ -326,7 +328,7 @@ def history_for(delegation: Delegation, contacts: list[Contact], limit: int = 40
                 "model": event.pgh_obj_model.split(".")[-1],
                 "object_id": event.pgh_obj_id,
                 "fields": changed,
-                "user": (event.pgh_context or {}).get("user"),
+                "user": names.get((event.pgh_context or {}).get("user")),
                 "url": (event.pgh_context or {}).get("url"),
             }
         )

@@ -41,6 +41,7 @@ class Column:
     description: str
     text: bool = False
     date: bool = False
+    boolean: bool = False
 
 
 def _names(side: str) -> Subquery:
@@ -82,7 +83,7 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("delegation", F("delegation__title"), "Delegation title.", text=True),
     Column("delegation_type", F("delegation__delegation_type"), "party, government, military, parliament, ..."),
     Column("itinerary_order", F("itinerary_order"), "Position of a visit in its delegation's itinerary (1 = first)."),
-    Column("transit", F("transit"), "true for a border or rail passage rather than a stop."),
+    Column("transit", F("transit"), "true for a border or rail passage rather than a stop.", boolean=True),
     Column("dprk_participants", _names("dprk"), "DPRK-side people, '; '-separated, leads first.", text=True),
     Column("foreign_participants", _names("foreign"), "Foreign-side people, '; '-separated.", text=True),
     Column("summary", F("summary"), "One-sentence summary.", text=True),
@@ -101,6 +102,8 @@ def copy_sql(queryset: QuerySet[Contact], columns: tuple[Column, ...] = CONTACT_
         col = f"t.c{i}"
         if column.date:
             col = f"to_char({col}, 'YYYY-MM-DD')"
+        elif column.boolean:
+            col = f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
         elif column.text:
             col = NEUTRALISE_SQL.format(col=col)
         outer.append(f'{col} AS "{column.header}"')

@@ -37,8 +37,10 @@ class ContactFilterSet(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="start_date", lookup_expr="lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
+    # field_name must name the iso2 column: with to_field_name, django-filter compares the
+    # field against the iso2 value ("country" alone would compare the id with "CN").
     country = django_filters.ModelMultipleChoiceFilter(
-        queryset=Country.objects.all(), to_field_name="iso2", label="Countries"
+        field_name="country__iso2", queryset=Country.objects.all(), to_field_name="iso2", label="Countries"
     )
     kind = django_filters.MultipleChoiceFilter(choices=Contact.Kind.choices)
     direction = django_filters.MultipleChoiceFilter(choices=Direction.choices)

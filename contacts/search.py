@@ -14,6 +14,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import BooleanField, Exists, FloatField, Max, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from contacts.models import Contact, Country, Delegation, Organization, Person, PersonAlias, Place, ReviewStatus
 from ingest.models import Article
@@ -29,6 +31,10 @@ DELEGATION_TSV = (
     "to_tsvector('english'::regconfig, \"contacts_delegation\".\"title\" || ' ' || \"contacts_delegation\".\"summary\")"
 )
 QUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+# Article text is untrusted: ts_headline marks matches with control characters, and the snippet is
+# HTML-escaped before they become <mark> tags.
+MARK_START = "\x02"
+MARK_END = "\x03"
 
 
 def _matches(tsvector_sql: str, text: str) -> RawSQL:
@@ -93,14 +99,20 @@ def search_articles(text: str, limit: int = RESULT_LIMIT) -> QuerySet[Article]:
         Article.objects.filter(_matches(ARTICLE_TSV, text))
         .annotate(
             snippet=RawSQL(
-                f"ts_headline('english', \"ingest_article\".\"text\", {QUERY}, "
-                "'StartSel=<mark>,StopSel=</mark>,MaxWords=30,MinWords=12,MaxFragments=1')",
-                [text],
+                f"ts_headline('english', \"ingest_article\".\"text\", {QUERY}, %s)",
+                [text, f"StartSel={MARK_START},StopSel={MARK_END},MaxWords=30,MinWords=12,MaxFragments=1"],
             )
         )
         .only("pk", "title", "url", "source_name", "published_at", "status")
         .order_by("-published_at", "-pk")[:limit]
     )
+
+
+def highlight(snippet: str | None) -> str:
+    """Escape an article snippet, then turn ts_headline's markers into <mark> elements."""
+    if not snippet:
+        return ""
+    return mark_safe(escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
 def search_all(text: str) -> SearchResults:
@@ -138,4 +150,6 @@ def search_all(text: str) -> SearchResults:
         .filter(_matches(CONTACT_TSV, text))[:RESULT_LIMIT]
     )
     results.articles = list(search_articles(text))
+    for article in results.articles:
+        article.snippet = highlight(article.snippet)
     return results

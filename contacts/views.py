@@ -347,10 +347,11 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unplaced": unplaced,
         "members": members,
         "evidence": evidence,
-        "history": api.history_for(delegation, contacts),
-        "map_data": api.delegation_geojson(delegation, stops),
-        "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
-        "contact_ids": ",".join(str(c.pk) for c in contacts),
+        "history": api.history_for(delegation),
+        "map_config": {
+            "data": api.delegation_geojson(delegation, stops),
+            "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
+        },
     }
     return _page(request, "contacts/delegation_detail.html", context)
 
