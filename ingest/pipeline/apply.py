@@ -302,10 +302,11 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
 
 
 def journey_fold(journey: dict, article: Article, *, confidence: float, evidence: str,
-                 delegation: Delegation | None = None, people: list[dict] | None = None) -> Delegation | None:
+                 delegation: Delegation | None = None, people: list[dict] | None = None,
+                 reasons: list[str] | None = None) -> Delegation | None:
     """Fold one journey into its delegation (found, given, or new) and return the delegation."""
     fallback = _article_day(article)
-    reasons: list[str] = []
+    reasons = list(reasons or [])
     if delegation is None:
         match = consolidate.delegation_find(journey, fallback_date=fallback)
         if match is not None:
@@ -456,7 +457,7 @@ def proposal_apply(proposal: Proposal, *, user=None) -> Proposal:
             if payload.get("journey"):
                 delegation = journey_fold(
                     payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
-                    delegation=delegation, people=payload.get("people"),
+                    delegation=delegation, people=payload.get("people"), reasons=payload.get("reasons"),
                 )
             elif payload.get("contact"):
                 contact = Contact.objects.filter(pk=payload["contact"]).first()

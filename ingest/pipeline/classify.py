@@ -138,6 +138,8 @@ def split_sentences(text: str, limit: int = MAX_SENTENCES) -> list[Sentence]:
     paragraph = 0
     for m in _SENTENCE_END.finditer(text):
         chunk = text[start:m.start() + 1]
+        if "\n" in m.group(0) and text[m.end():m.end() + 1].islower():
+            continue
         if "\n" not in m.group(0):
             before = re.search(r"([\w.']+)[.!?]*$", text[max(0, m.start() - 15):m.start() + 1])
             word = (before.group(1) if before else "").rstrip(".").lower()
@@ -282,7 +284,7 @@ def _is_dprk_actor_marker(sentence: str, start: int, end: int, word: str) -> boo
 # A contact only spoken of as possible or planned: "he will meet", "plans to hold meetings", "hopes to visit".
 _MODAL_BEFORE = re.compile(r"\b(?:will|would|could|may|might|shall|plans? to|planning to|hopes? to|hoping to|wants? to|"
                            r"likely to|expected to|set to|due to|agreed to|offered to|ready to|willing to|invited \w+ to|"
-                           r"invitation to|proposal to|proposed to|not to|never)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+                           r"invitation to|proposal to|proposed to|not to|never)\s+(?:\w+\s+){0,4}$", re.IGNORECASE)
 _OF_ACTOR_BEFORE = re.compile(r"\b(?:delegations?|ambassador|embassy|president|minister|ministry|government|leader|"
                               r"side|head|chairman|premier|team|troupe|group|officials?|envoy|party|army|"
                               r"agency|vice-minister|secretary) of (?:the )?$", re.IGNORECASE)
@@ -387,11 +389,12 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
     side in copy about the South, and undecided otherwise.
     """
     before = text[max(0, start - 100):start]
-    pieces = re.split(r"[;:()]|,|\b(?:and|by|with|from|to|met|received|between)\b", before)
+    pieces = re.split(r"[;:\"]|,|\b(?:and|by|with|from|met|meets|received|receives|between|were|was|are|is)\b",
+                      before)
     title_before = pieces[-1]
     if not title_before.strip() and before.rstrip().endswith(","):
         # "his visiting Laos counterpart, Saleumxay Kommasith": the title is the clause before the comma.
-        title_before = re.split(r"[;:()]|,", before.rstrip()[:-1])[-1]
+        title_before = re.split(r"[;:\"]|,|\b(?:met|meets|meeting|received|with|were|was)\b", before.rstrip()[:-1])[-1]
     after = text[end:end + 160]
     apposition = ""
     m = re.match(r"^\s*,\s*([^;]*?)(?:,\s*(?=[A-Z][a-z]+ [A-Z])|[;.]|\s+(?:and|met|received|held|said|sent|"
@@ -408,7 +411,28 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
     if dprk_figure(name):
         return "dprk", "KP", title
     korean = is_korean_name(name)
-    # Country-like words in the context, without destinations ("to the DPRK", "in Moscow").
+    # Country-like words in the context, without destinations ("to the DPRK", "in Moscow"): the nearest
+    # before the name, else the first in the apposition.
+    before_markers = _context_markers(title_before)
+    if before_markers:
+        code = before_markers[-1][1]
+        return ("dprk", "KP", title) if code == "KP" else ("foreign", code, title)
+    markers = _context_markers(apposition)
+    if markers:
+        code = markers[0][1]
+        return ("dprk", "KP", title) if code == "KP" else ("foreign", code, title)
+    if korean:
+        key = name_key(name)
+        if ctx.kcna or key in ctx.known_dprk:
+            return "dprk", "KP", title
+        if key in ctx.known_foreign or ctx.south:
+            return "foreign", "KR", title
+        return None, None, title
+    return "foreign", None, title
+
+
+def _context_markers(context: str) -> list[tuple[int, str]]:
+    """Nationality markers in a title or apposition, in order: (offset, ISO2 or KP)."""
     markers: list[tuple[int, str]] = []
     clean = re.sub(r"\b(?:DPRK|Korea)-[A-Z][\w']+", "DPRK", context)
     for cm in gazetteer.find_countries(clean):
@@ -422,25 +446,13 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
             continue
         markers.append((dm.start(), "KP"))
     for dm in re.finditer(r"\b(?:C\.C\.|Workers' Party of Korea|WPK|Korean People's Army|KPA|Supreme People's "
-                          r"Assembly|SPA|Presidium of the|Pyongyang City|Korean Committee|Cabinet|State Affairs)\b",
-                          clean):
+                          r"Assembly|SPA|Presidium of the|Pyongyang City|Korean Committee|Cabinet|State Affairs|KCNA|"
+                          r"Korean Central News Agency)\b", clean):
         markers.append((dm.start(), "KP"))
     if _SOUTH.search(context):
         markers.append((_SOUTH.search(context).start(), "KR"))
     markers.sort()
-    if markers:
-        code = markers[0][1]
-        if code == "KP":
-            return "dprk", "KP", title
-        return "foreign", code, title
-    if korean:
-        key = name_key(name)
-        if ctx.kcna or key in ctx.known_dprk:
-            return "dprk", "KP", title
-        if key in ctx.known_foreign or ctx.south:
-            return "foreign", "KR", title
-        return None, None, title
-    return "foreign", None, title
+    return markers
 
 
 def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
@@ -807,18 +819,17 @@ def _analyze(article: ArticleInput) -> Analysis:
     title = gazetteer.fold(article.title or "")
     dateline = parse_dateline(folded, article.published)
     if dateline.city and not _known_place(dateline.city):
-        dateline = Dateline(None, dateline.value, dateline.end, dateline.agency)
+        dateline = Dateline(None, dateline.value, dateline.end, dateline.agency, dateline.start)
     kcna = bool(dateline.agency and "KCNA" in dateline.agency.upper() and (dateline.city or "").lower() == "pyongyang") \
         or (article.source or "").upper().startswith(("KCNA", "RODONG", "VOICE OF KOREA", "PYONGYANG TIMES"))
     reference = dateline.value or article.published
     ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
     ctx.south = not kcna and bool(_SOUTH.search(folded[:1500]))
 
-    body = folded[dateline.end:] if dateline.end and dateline.end < 400 else folded
-    offset = dateline.end if body is not folded else 0
+    # The dateline is blanked out, not cut: a summary paragraph may come before it (TASS, Reuters).
+    body = folded[:dateline.start] + "\n" + " " * (dateline.end - dateline.start - 1) + folded[dateline.end:] \
+        if dateline.end else folded
     sentences = split_sentences(body)
-    for s in sentences:
-        s.start += offset
     infos = [_sentence_info(s, ctx) for s in sentences]
     title_info = _sentence_info(Sentence(title, -1, -1, -1), ctx) if title.strip() else None
 

@@ -105,6 +105,7 @@ class Dateline:
     value: date | None
     end: int
     agency: str | None
+    start: int = 0
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -173,7 +174,7 @@ def parse_dateline(text: str, published: date | None) -> Dateline:
         if month:
             year = int(m.group("year")) if m.group("year") else None
             value = resolve_month_day(MONTHS[month.lower().rstrip(".")], int(m.group("day")), published, year)
-        return Dateline(city=_title_city(city), value=value, end=m.end(), agency=agency)
+        return Dateline(city=_title_city(city), value=value, end=m.end(), agency=agency, start=m.start())
     return Dateline(city=None, value=None, end=0, agency=None)
 
 

@@ -66,9 +66,21 @@ def fold(text: str) -> str:
     """Strip accents (Hà Nội -> Ha Noi) while keeping length-stable ASCII where possible."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return folded.replace("Đ", "D").replace("đ", "d").replace("ı", "i")
+    text = text.translate(_QUOTES)
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        # One character in, one out: offsets found in folded text stay valid in the original.
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out).replace("Đ", "D").replace("đ", "d").replace("ı", "i")
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ TRAVEL = [
                            r"paid (?:their|his|her) respects)\b", I), 2),
 ]
 MEETING = [
-    ("met", re.compile(r"\b(?:met|meets|meeting with|had a talk|had talks|held talks|hold talks|holds talks|"
+    ("met", re.compile(r"\b(?:met|meets|meeting with|(?:round|day|days|rounds) of talks|talks (?:were|was) held|had a talk|had talks|held talks|hold talks|holds talks|"
                        r"(?:held|holds|had|has) (?:a |an )?(?:[\w-]+ )?meeting|shook hands|shake hands|"
                        r"talks (?:with|between)|conversation with|incontrato|ha incontrato|si (?:è|e) incontrat[oa]|"
                        r"se reuni[oó]|reuni[oó]|se encontr[oó]|encontrou|reuniu|se reuniu|встретил(?:ся|ась)|"
