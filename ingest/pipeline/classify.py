@@ -343,6 +343,9 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
         if re.match(r"^(?:'s|’s)?\s*(?:state-run |state |official )?(?:media|news agency|Yonhap|Xinhua|TASS|"
                     r"Joint Chiefs|website|CGTN|foreign ministry said|unification ministry said)", text[cm.end:cm.end + 40]):
             continue
+        if countries and re.fullmatch(r"\s*(?:,|,? and|,? or|/)\s*(?:the\s+)?",
+                                      text[countries[-1].start + len(countries[-1].text):cm.start]):
+            role = countries[-1].role  # "to China, Vietnam and Laos": one list, one role
         countries.append(CountryRef(cm.iso2, cm.text, cm.start, role))
 
     names = _sentence_names(text, ctx)
@@ -457,9 +460,11 @@ def _context_markers(context: str) -> list[tuple[int, str]]:
 
 def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
     refs: list[NameRef] = []
+    cities = gazetteer.city_index()
     for name, start, end in find_names(text):
-        if gazetteer.city_index().get(name) and not is_korean_name(name):
-            continue
+        if not is_korean_name(name) and (cities.get(name) or cities.get(name.split()[0]) and not dprk_figure(name)
+                                         and any(c.population > 200_000 for c in cities[name.split()[0]])):
+            continue  # "Hangzhou Xiaoshan", "Ho Chi Minh Municipality": places, not people
         before = text[max(0, start - 90):start]
         side, country, title = _name_side(text, start, end, name, ctx)
         excluded = is_deceased_leader(name) or bool(lexicon.NOT_PARTY_CONTEXT.search(before[-45:]))
@@ -702,7 +707,7 @@ def _delegation_phrase(text: str) -> tuple[str, str | None]:
     if not m:
         return "", None
     # The phrase: a few words before the head noun and the "of ..." complement after it.
-    start = max(0, text.rfind(",", 0, m.start()) + 1, m.start() - 60)
+    start = max(0, text.rfind(",", 0, m.start()) + 1, text.rfind(":", 0, m.start()) + 1, m.start() - 60)
     stop_match = re.search(r"\b(?:led|headed|arrived|left|met|which|who|on|to|that|departed|was|is|has|had|"
                            r"were|are|including|for|from|at|in)\b|[,;(]", text[m.end():])
     end = m.end() + (stop_match.start() if stop_match else min(len(text) - m.end(), 90))
@@ -764,7 +769,10 @@ def _title_type(title: str) -> str | None:
 def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind: str) -> tuple[date | None, str | None, str]:
     """The day the deciding event happened: a date phrase in its sentence, else in the lead, else the dateline."""
     reference = ctx.reference
-    candidates = [info] + [s for s in lead if s is not info and s.sent.paragraph == info.sent.paragraph][:3]
+    candidates = [info] + [
+        s for s in lead
+        if info.sent.index < s.sent.index <= info.sent.index + 2 and s.triggers and not _other_delegation(s)
+    ]
     for pos, source in enumerate(candidates):
         mentions = [d for d in find_dates(source.sent.text, reference) if not d.reported]
         # Dates inside "anniversary of ..." or "on the occasion of" phrases are not the event.
@@ -795,6 +803,13 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
     if reference:
         return reference, "day", "publication date"
     return None, None, "no date"
+
+
+def _other_delegation(info: SentenceInfo) -> bool:
+    """A sentence that introduces another delegation or another matter ("A Russian delegation ... also")."""
+    return bool(re.match(r"^\s*(?:(?:A|An|Another)\s+(?:[\w'-]+\s+){0,4}(?:delegation|group|team)\b|"
+                         r"Separately|Meanwhile|In a separate|Also on|Elsewhere)", info.sent.text)) or bool(
+        re.search(r"\b(?:another|second|separate) (?:[\w-]+ ){0,2}delegation", info.sent.text, re.I))
 
 
 def _empty(reasons: list[str], score: float = 0.0) -> Analysis:
@@ -1053,30 +1068,34 @@ def _delegation(info: SentenceInfo, lead: list[SentenceInfo], title: str, dprk_l
 
 def _contact_cities(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, direction: str,
                     countries: list[str]) -> list[str]:
-    """Where the contact took place, as written."""
+    """Where the contact took place, as written: cities in a place phrase of the deciding sentence and of
+    the next sentences about the same event; Pyongyang for a contact in the DPRK reported from there."""
     cities: list[str] = []
 
     def add(name: str) -> None:
         if all(gazetteer.fold(name).lower() != gazetteer.fold(c).lower() for c in cities):
             cities.append(name)
 
-    sources = [info] + [s for s in lead if s.sent.index in (info.sent.index + 1,) and s.sent.paragraph == info.sent.paragraph]
-    for source in sources:
+    following = [s for s in lead if info.sent.index < s.sent.index <= info.sent.index + 3]
+    for source in [info] + following:
+        if source is not info and _other_delegation(source):
+            break
         for name, city, start, _end in _cities_in(source.sent.text):
             before = source.sent.text[max(0, start - 30):start]
             if city.country == "KP":
-                if direction == "inbound":
+                if direction == "inbound" and name.lower() == "pyongyang" or direction == "inbound" and \
+                        source is info:
                     add(name)
                 continue
-            if re.search(r"\b(?:from|left|departed|leaving|via)\s+(?:the\s+)?$", before, re.I):
+            if re.search(r"\b(?:from|left|departed|leaving|via|through)\s+(?:the\s+)?$", before, re.I):
                 continue
-            if direction == "outbound" and (city.country in countries or not countries or city.country == "KR"):
-                add(name)
-            elif direction == "inbound" and False:
+            if direction != "outbound":
+                continue
+            if source is info or city.country in countries or city.country == "KR" and "KR" in countries:
                 add(name)
     if direction == "inbound" and not any(gazetteer.fold(c).lower() == "pyongyang" for c in cities):
         if (ctx.kcna and (info.here or lexicon.PYONGYANG_VENUE.search(info.sent.text))) or \
-                (ctx.dateline.city or "").lower() == "pyongyang":
+                (ctx.dateline.city or "").lower() == "pyongyang" or lexicon.PYONGYANG_VENUE.search(info.sent.text):
             add("Pyongyang")
     if direction == "outbound" and not cities and ctx.dateline.city and ctx.dateline.agency and \
             "KCNA" in ctx.dateline.agency.upper() and ctx.dateline.city.lower() != "pyongyang":

@@ -100,7 +100,7 @@ NOT_NAME_WORDS = {
     "space", "cosmodrome", "centre", "facility", "complex", "base", "port", "zone", "island", "islands",
     "peninsula", "sea", "river", "lake", "mountain", "valley", "bridge", "road", "highway", "line", "festival",
     "spring", "autumn", "summer", "winter", "fourth", "third", "second", "fifth", "sixth", "seventh", "eighth",
-    "ninth", "tenth", "eurasia", "eurasian", "brics", "asean", "nam", "non-aligned", "power", "industry",
+    "ninth", "tenth", "eurasia", "eurasian", "brics", "asean", "non-aligned", "diplomatic", "corps", "power", "industry",
     "electric", "energy", "mutual", "assistance", "cooperation", "partnership", "strategic", "comprehensive",
     "municipality", "education", "higher", "public", "health", "safety", "maritime", "organisation",
     "week", "pacific", "atlantic", "indo-pacific", "asia-pacific", "atomic", "agreement", "accord", "protocol",
@@ -227,8 +227,10 @@ NAME_RUN = re.compile(_TOKEN + r"(?:\s+(?:(?:al|bin|van|de|da|di|von|der|du|le|l
 
 
 def _is_name_token(tok: str) -> bool:
-    low = tok.casefold().rstrip(".")
-    return low not in NOT_NAME_WORDS and not low.endswith("'s")
+    low = tok.casefold().rstrip(".,")
+    if low.startswith(("vice-", "deputy-", "co-", "ex-", "acting-")) or low.endswith(("-general", "-elect", "-in-chief")):
+        return False
+    return low not in NOT_NAME_WORDS and not low.endswith(("'s", "’s"))
 
 
 def split_name_run(run: str) -> list[tuple[int, int]]:
