@@ -251,7 +251,7 @@ def _country_role(sentence: str, start: int, end: int) -> str:
     after = sentence[end:end + 20]
     if re.search(r"\b(?:to visit|visit(?:ed|ing)?|visit to|trip to|tour of|tour to|left for|leave for|leaves for|"
                  r"departed for|headed for|heads for|bound for|arrived in|arrives in|arrived at|landed in|"
-                 r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I):
+                 r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", before, re.I):
         return "destination"
     if re.search(r"\b(?:bordering|borders|border with|near|close to|adjacent to|neighbou?ring)\s+(?:the\s+)?$", before,
                  re.I):
@@ -288,6 +288,15 @@ _MODAL_BEFORE = re.compile(r"\b(?:will|would|could|may|might|shall|plans? to|pla
 _OF_ACTOR_BEFORE = re.compile(r"\b(?:delegations?|ambassador|embassy|president|minister|ministry|government|leader|"
                               r"side|head|chairman|premier|team|troupe|group|officials?|envoy|party|army|"
                               r"agency|vice-minister|secretary) of (?:the )?$", re.IGNORECASE)
+
+
+def _hypothetical(text: str, triggers: list[Trigger]) -> bool:
+    """Hypothetical or denied wording around the main trigger ("would meet", "no plans to visit")."""
+    main = [t for t in triggers if not t.subordinate and t.strength >= 2]
+    if not main:
+        return bool(lexicon.HYPOTHETICAL.search(text))
+    first = main[0].start
+    return bool(lexicon.HYPOTHETICAL.search(text[max(0, first - 80):first + 30]))
 
 
 def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
@@ -362,7 +371,7 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
         dprk_reasons=dprk_reasons,
         countries=countries,
         names=names,
-        hypothetical=bool(lexicon.HYPOTHETICAL.search(text)),
+        hypothetical=_hypothetical(text, triggers),
         history=bool(lexicon.HISTORY.search(text)),
         statement=bool(lexicon.STATEMENT.search(text)),
         military=bool(lexicon.MILITARY_EVENT.search(text)),
@@ -458,6 +467,17 @@ def _context_markers(context: str) -> list[tuple[int, str]]:
     return markers
 
 
+def _in_present_list(prefix: str) -> bool:
+    """Whether a name comes inside a list opened by "Present there were", "seen off by", "greeted by"..."""
+    m = None
+    for m in lexicon.PRESENT_LIST.finditer(prefix):
+        pass
+    if m is None:
+        return False
+    between = prefix[m.end():]
+    return not re.search(r"\b(?:met|received|arrived|left|said|signed|held|hosted)\b", between)
+
+
 def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
     refs: list[NameRef] = []
     cities = gazetteer.city_index()
@@ -467,7 +487,7 @@ def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
             continue  # "Hangzhou Xiaoshan", "Ho Chi Minh Municipality": places, not people
         before = text[max(0, start - 90):start]
         side, country, title = _name_side(text, start, end, name, ctx)
-        excluded = is_deceased_leader(name) or bool(lexicon.NOT_PARTY_CONTEXT.search(before[-45:]))
+        excluded = is_deceased_leader(name, ctx.reference) or bool(lexicon.NOT_PARTY_CONTEXT.search(before[-45:]))
         after = text[end:end + 25]
         if re.match(r"^\s*(?:University|Square|Stadium|Prize|Order|Medal|Street|Bridge|Station|Hall|Park|"
                     r"Kimilsungia|Youth|Socialist)\b", after):
@@ -477,10 +497,13 @@ def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
             role = "leader"
         elif re.search(r"\b(?:leading|who is leading|as head of|heading)\b", text[end:end + 60]):
             role = "leader"
-        elif lexicon.PRESENT_LIST.search(before):
+        elif lexicon.PRESENT_LIST.search(before) or _in_present_list(text[:start]):
             role = "present"
-        elif re.search(r"\b(?:met|meets|met with|with|received|receives|from|to|greeted|hosted|between|and)\s+"
-                       r"(?:[\w'-]+\s+){0,8}$", before, re.I):
+        elif re.search(r"\b(?:met|meets|met with|with|received|receives|from|to|greeted|hosted|between)\s+"
+                       r"(?:[\w'-]+\s+){0,8}$", before, re.I) or re.search(
+                           r"\b(?:met|meets|met with|with|received|receives|from|to|greeted|hosted|between)\s+"
+                           r"(?:[\w'.-]+\s+){0,8}[A-Z][\w'-]+(?: [A-Z][\w'-]+){1,3} and\s+(?:[\w'-]+\s+){0,4}$",
+                           before, re.I):
             role = "object"
         elif start < 60 or re.match(r"^[\s,]*(?:who|,)", text[end:end + 5]) and start < 100:
             role = "subject"
@@ -670,8 +693,10 @@ def _direction(kind: str, info: SentenceInfo, ctx: Context, lead_infos: list[Sen
         return "outbound", f"KCNA correspondent in {ctx.dateline.city}"
     if ctx.dateline.city and ctx.dateline.city.lower() == "pyongyang":
         return "inbound", "datelined Pyongyang"
+    if re.search(r"\b(?:foreign|overseas|rare) (?:trip|visit|tour|journey)\b", text, re.I):
+        return "outbound", "a trip abroad"
     for other in lead_infos[:4]:
-        if other is info:
+        if other is info or _other_delegation(other):
             continue
         if lexicon.TO_DPRK.search(other.sent.text) or lexicon.PYONGYANG_VENUE.search(other.sent.text):
             return "inbound", "contact in the DPRK (next sentences)"
@@ -867,9 +892,17 @@ def _analyze(article: ArticleInput) -> Analysis:
     else:
         t_score, t_why = 0.0, []
     best = None
-    for score, info, why in scored:
+    for pos, (score, info, why) in enumerate(scored):
         if score >= RELEVANCE_THRESHOLD:
+            # The first sentence that reports a contact decides, unless one of the next two reports it
+            # more fully ("visited Laos" then "met ... in Vientiane last Friday").
             best = (score, info, why)
+            if "foreign side named" not in why:
+                window = [x for x in scored[pos + 1:pos + 3]
+                          if x[1].sent.index <= info.sent.index + 2 and "foreign side named" in x[2]
+                          and x[0] >= score]
+                if window:
+                    best = window[0]
             break
     if best is None and scored:
         top = max(scored, key=lambda x: x[0])
@@ -960,8 +993,8 @@ def _people(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context) -> list[
                 continue
             key = name_key(ref.name)
             weight = _ROLE_WEIGHT[ref.role] - (0 if rank == 0 else 1.5 + 0.3 * rank)
-            if rank == 0 and ref.role == "mention":
-                weight += 1.5
+            if rank == 0 and ref.role in {"mention", "present"}:
+                weight += 1.0 if ref.role == "present" else 0.5
             if key not in seen or weight > scores[key]:
                 if key in seen and seen[key].name.count(" ") >= ref.name.count(" "):
                     ref = NameRef(seen[key].name, ref.start, ref.end, ref.side, ref.country or seen[key].country,

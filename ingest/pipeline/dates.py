@@ -81,8 +81,6 @@ _REPORT_BEFORE = re.compile(
     r"(?:said|says|reported|reports|announced|announces|report|media|KCNA|agency|Agency|according to[^,.;]{0,60}|"
     r"told reporters|quoted as saying|dispatch|riferito|informó|informou|сообщило|сообщает|disclosed)\s*(?:on\s+)?$"
 )
-_REPORT_AFTER = re.compile(r"^\s*,?\s*(?:the\s+)?(?:KCNA|state media|state-run|Korean Central News Agency|Yonhap|news agency)"
-                           r"[^.]{0,20}(?:said|reported)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -204,7 +202,8 @@ def find_dates(text: str, reference: date | None) -> list[DateMention]:
 
 def _is_report_date(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 80):start]
-    return bool(_REPORT_BEFORE.search(before)) or bool(_REPORT_AFTER.match(text[end:end + 60]))
+    # "arrived on Thursday, KCNA said" dates the arrival; only "KCNA said on Friday" dates the report.
+    return bool(_REPORT_BEFORE.search(before))
 
 
 def _resolve(how: str, m: re.Match, reference: date | None) -> tuple[date | None, str | None]:

@@ -35,6 +35,8 @@ TRAVEL = [
                               r"in visita|de visita|em visita|с визитом|kunjungan)\b", I), 1),
     ("to visit", re.compile(r"\b(?:to visit|will visit|for a visit|for visits?|to pay (?:a|an) (?:[\w-]+ ){0,3}visit|"
                             r"visit to|trip to|tour to|tour of)\b", I), 1),
+    ("welcomed", re.compile(r"\b(?:was|were) (?:greeted|welcomed|met|received)(?: at the (?:airport|station|border))?"
+                            r"\b", I), 2),
     ("seen off", re.compile(r"\b(?:seen off|saw off|see off|sending (?:\w+ )?off)\b", I), 2),
     ("tribute", re.compile(r"\b(?:paid tribute|pays tribute|laid (?:a )?wreaths?|lays (?:a )?wreaths?|"
                            r"paid (?:their|his|her) respects)\b", I), 2),
@@ -45,7 +47,7 @@ MEETING = [
                        r"talks (?:with|between)|conversation with|incontrato|ha incontrato|si (?:è|e) incontrat[oa]|"
                        r"se reuni[oó]|reuni[oó]|se encontr[oó]|encontrou|reuniu|se reuniu|встретил(?:ся|ась)|"
                        r"провел[аи]? переговоры|bertemu|bertemu dengan)\b", I), 3),
-    ("received", re.compile(r"\b(?:received|receives|receiving|welcomed|greeted|hosted|hosts|accorded|"
+    ("received", re.compile(r"\b(?<!was )(?<!were )(?:received|receives|receiving|welcomed|greeted|hosted|hosts|accorded|"
                             r"ricevut[oa]|recibi[oó]|recebeu|принял[аи]?)\b(?! (?:a |an |the )?(?:[\w-]+ ){0,3}"
                             r"(?:message|greeting|letter|floral|flower|basket|gift|congratulat|reply|wreath|credentials))", I), 2),
     ("credentials", re.compile(r"\b(?:credentials|letter of credence|copy of (?:his|her) credentials)\b", I), 3),
@@ -98,7 +100,7 @@ STATEMENT = re.compile(r"\b(?:spokesman|spokesperson|spokeswoman|press statement
 MILITARY_EVENT = re.compile(r"\b(?:missile|missiles|launch(?:ed|es)?|test-fir\w+|fired|artillery|nuclear test|"
                             r"ICBM|SLBM|rocket|satellite|drill|drills|sanction\w*|Security Council|shelling)\b", I)
 # The contact is hypothetical, planned by others or denied.
-HYPOTHETICAL = re.compile(r"\b(?:would|could|might|may|if|hope(?:s|d|fully)?|possible|possibility|likely|"
+HYPOTHETICAL = re.compile(r"\b(?:would|could|might|(?-i:may)|if|hope(?:s|d|fully)?|possible|possibility|likely|"
                           r"not aware|no plans?|plans? to|planning|proposal|proposed|invited (?:\w+ ){0,3}to visit|"
                           r"invitation to visit|rumou?r\w*|speculat\w+|consider\w*|whether)\b", I)
 HISTORY = re.compile(r"\b(?:anniversary|years? ago|last year|previous(?:ly)?|former(?:ly)?|in (?:19|20)\d\d|"

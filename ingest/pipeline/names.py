@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 
 # Korean surnames as romanised in DPRK and ROK copy, mapped to one spelling.
@@ -115,8 +116,8 @@ DPRK_FIGURES = (
     "No Kwang Chol", "Pak Jong Chon", "Kim Jae Ryong", "Choe Thae Bok", "Ri Il Hwan", "Kim Yong Il",
     "Hyon Song Wol", "Ri Sol Ju", "Kim Chang Son", "Kim Hyok Chol", "Ri Man Gon", "O Su Yong",
 )
-# Dead leaders: their names mark the DPRK side but they are never the living lead of a new contact.
-DECEASED_LEADERS = ("Kim Il Sung", "Kim Jong Il", "Kim Jong Suk")
+# Dead leaders and the day they died: named constantly in DPRK copy, never a living party after that day.
+DECEASED_LEADERS = {"Kim Il Sung": date(1994, 7, 8), "Kim Jong Il": date(2011, 12, 17), "Kim Jong Suk": date(1949, 9, 22)}
 
 
 def _fold(text: str) -> str:
@@ -281,7 +282,7 @@ def dprk_figure(name: str) -> str | None:
     return _figure_keys().get(name_key(name))
 
 
-def is_deceased_leader(name: str) -> bool:
-    """Kim Il Sung, Kim Jong Il and Kim Jong Suk: named constantly, never a living party to a contact."""
+def is_deceased_leader(name: str, on: date | None = None) -> bool:
+    """Kim Il Sung, Kim Jong Il and Kim Jong Suk after their deaths (or when the day is unknown)."""
     key = name_key(name)
-    return any(key == name_key(n) for n in DECEASED_LEADERS)
+    return any(key == name_key(n) and (on is None or on > died) for n, died in DECEASED_LEADERS.items())

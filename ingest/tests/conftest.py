@@ -14,6 +14,17 @@ from ingest.pipeline.classify import Analysis, Journey, PersonMention, StopMenti
 
 
 @pytest.fixture
+def eager_celery():
+    """Run queued tasks in-process, as a worker would, without leaving messages on the broker."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def allow_private(settings):
     settings.INGEST_ALLOW_PRIVATE_NETWORKS = True
     return settings
