@@ -13,6 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
 
 
 def can_read(user) -> bool:
@@ -41,6 +42,10 @@ def reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapped
 
 
-def editor_context(request: HttpRequest) -> dict[str, bool]:
-    """Template flags for the header and edit links (computed once per request)."""
-    return {"is_editor": is_editor(request.user)}
+def admin_change_url(obj) -> str | None:
+    """The admin page that edits `obj`, or None while its model is not registered in the admin."""
+    meta = obj._meta
+    try:
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return None

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from contacts import api, exports, search
-from contacts.access import is_editor, reader_required
+from contacts.access import admin_change_url, is_editor, reader_required
 from contacts.filters import ContactFilterSet, contact_facets, contacts_with_people, describe_period
 from contacts.models import (
     Contact,
@@ -53,8 +53,11 @@ def _wants_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    context.setdefault("is_editor", is_editor(request.user))
+def _page(request: HttpRequest, template: str, context: dict, *, editable=None) -> HttpResponse:
+    """Render a full page; editors get the admin link of the record the page is about."""
+    editor = is_editor(request.user)
+    context.setdefault("is_editor", editor)
+    context["edit_url"] = admin_change_url(editable) if editor and editable is not None else None
     return render(request, template, context)
 
 
@@ -210,7 +213,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     if _wants_partial(request):
         # Only #results is the swap target; the facet counts beside the filters follow out of band.
         html = render_to_string("contacts/contact_list.html#results", context, request)
-        html += render_to_string("contacts/contact_list.html#facets", {**context, "oob": True}, request)
+        html += render_to_string("contacts/_filters.html#facets", {**context, "oob": True}, request)
         return HttpResponse(html)
     return render(request, "contacts/contact_list.html", context)
 
@@ -241,7 +244,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(
         listed_contacts().prefetch_related(_participants_prefetch(), "evidence__article"), pk=pk
     )
-    return _page(request, "contacts/contact_detail.html", {"contact": contact})
+    return _page(request, "contacts/contact_detail.html", {"contact": contact}, editable=contact)
 
 
 # Downloads --------------------------------------------------------------------------------------------
@@ -353,7 +356,7 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
         },
     }
-    return _page(request, "contacts/delegation_detail.html", context)
+    return _page(request, "contacts/delegation_detail.html", context, editable=delegation)
 
 
 def _side_of(person: Person) -> str:
@@ -390,7 +393,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "last_seen": contacts[0] if contacts else None,
         "led": person.led_delegations.order_by("-start_date")[:20],
     }
-    return _page(request, "contacts/person_detail.html", context)
+    return _page(request, "contacts/person_detail.html", context, editable=person)
 
 
 @require_GET

@@ -147,3 +147,82 @@ class EvidenceFactory(DjangoModelFactory):
     source_name = "Example News"
     title = factory.Sequence(lambda n: f"Article {n}")
     published = dt.date(2024, 3, 3)
+
+
+def trip_scenario() -> dict:
+    """A DPRK party delegation Pyongyang -> Beijing -> Hanoi -> Vientiane with a meeting at each stop.
+
+    Real coordinates, so maps and GeoJSON can be checked; returns the rows by name. Calling it again
+    adds another such trip (countries, places and the department are shared).
+    """
+
+    def place(name: str, country: Country, lat: float, lon: float) -> Place:
+        found = Place.objects.filter(name=name, country=country).first()
+        return found or PlaceFactory(name=name, country=country, latitude=lat, longitude=lon)
+
+    kp = CountryFactory(iso2="KP", name="North Korea", latitude=40.0, longitude=127.0)
+    pyongyang = place("Pyongyang", kp, 39.03, 125.75)
+    kp.capital = pyongyang
+    kp.save()
+    cn = CountryFactory(iso2="CN", name="China", latitude=35.0, longitude=103.0)
+    vn = CountryFactory(iso2="VN", name="Vietnam", latitude=16.0, longitude=106.0)
+    la = CountryFactory(iso2="LA", name="Laos", latitude=18.0, longitude=105.0)
+    cities = [
+        place("Beijing", cn, 39.91, 116.40),
+        place("Hanoi", vn, 21.03, 105.85),
+        place("Vientiane", la, 17.97, 102.60),
+    ]
+    department_name = "WPK Central Committee International Department"
+    department = Organization.objects.filter(name=department_name, country=kp).first() or OrganizationFactory(
+        name=department_name, country=kp
+    )
+    leader = PersonFactory(name="Kim Song Nam", hangul="김성남", country=kp)
+    PersonAliasFactory(person=leader, name="Kim Song-nam")
+    PersonAliasFactory(person=leader, name="김성남")
+    PositionFactory(person=leader, organization=department, title="Director", start_date=dt.date(2019, 1, 1))
+    delegation = DelegationFactory(
+        title="WPK delegation led by Kim Song Nam",
+        sending_country=kp,
+        organization=department,
+        leader=leader,
+        start_date=dt.date(2024, 3, 12),
+        end_date=dt.date(2024, 3, 27),
+    )
+    DelegationMemberFactory(delegation=delegation, person=leader, role="leader")
+    visits, meetings, hosts = [], [], []
+    for order, (city, day) in enumerate(zip(cities, (12, 17, 23), strict=True), start=1):
+        visit = VisitFactory(
+            delegation=delegation,
+            itinerary_order=order,
+            country=city.country,
+            place=city,
+            start_date=dt.date(2024, 3, day),
+            end_date=dt.date(2024, 3, day + 3),
+            summary=f"WPK delegation visits {city.name}.",
+        )
+        host = PersonFactory(name=f"Host of {city.name}", country=city.country)
+        meeting = ContactFactory(
+            delegation=delegation,
+            stop=visit,
+            country=city.country,
+            place=city,
+            start_date=dt.date(2024, 3, day + 1),
+            summary=f"{host.name} meets Kim Song Nam.",
+        )
+        ParticipantFactory(contact=meeting, person=leader, side="dprk")
+        ParticipantFactory(contact=meeting, person=host, side="foreign", role="lead")
+        EvidenceFactory(contact=meeting, quote=f"{host.name} met the delegation led by Kim Song Nam.")
+        visits.append(visit)
+        meetings.append(meeting)
+        hosts.append(host)
+    return {
+        "kp": kp,
+        "pyongyang": pyongyang,
+        "cities": cities,
+        "department": department,
+        "leader": leader,
+        "delegation": delegation,
+        "visits": visits,
+        "meetings": meetings,
+        "hosts": hosts,
+    }
