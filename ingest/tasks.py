@@ -9,6 +9,7 @@ loop forever. Only transient network errors are retried, with exponential backof
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import beat_init
 from celery.utils.log import get_task_logger
 from django.utils import timezone
 
@@ -55,3 +56,26 @@ def poll_due_sources() -> int:
     for source_id in due:
         poll_source.delay(source_id)
     return len(due)
+
+
+POLL_SCHEDULE_NAME = "Poll due sources"
+
+
+def poll_schedule_ensure() -> None:
+    """Create (or re-enable) beat's every-minute entry for poll_due_sources; safe to call any time.
+
+    Migration 0002 creates it on install; beat calls this again at start, so a flushed or hand-edited
+    schedule table still polls.
+    """
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.update_or_create(
+        name=POLL_SCHEDULE_NAME,
+        defaults={"task": "ingest.poll_due_sources", "interval": every_minute, "enabled": True},
+    )
+
+
+@beat_init.connect
+def _ensure_schedule_on_beat_start(sender=None, **kwargs) -> None:
+    poll_schedule_ensure()

@@ -60,14 +60,26 @@ def _as_date(value: object) -> date | None:
 # Reference lookups ---------------------------------------------------------------------------------
 
 
+# Per process: countries are reference data, never deleted. A row enters the cache only once its
+# transaction has committed, so a rolled-back creation is never remembered.
+_COUNTRIES: dict[str, Country] = {}
+
+
+def _remember(country: Country) -> Country:
+    transaction.on_commit(lambda: _COUNTRIES.__setitem__(country.iso2, country))
+    return country
+
+
 def country_get(iso2: str | None) -> Country | None:
     """The Country for an ISO code, created from the offline reference data if not loaded yet."""
     if not iso2:
         return None
     iso2 = iso2.upper()
+    if iso2 in _COUNTRIES:
+        return _COUNTRIES[iso2]
     country = Country.objects.filter(iso2=iso2).first()
     if country is not None:
-        return country
+        return _remember(country)
     from contacts.reference import countries
 
     record = next((r for r in countries() if r.iso2 == iso2), None)
@@ -87,7 +99,7 @@ def country_get(iso2: str | None) -> Country | None:
             "longitude": longitude,
         },
     )
-    return country
+    return _remember(country)
 
 
 @lru_cache(maxsize=1)
@@ -205,8 +217,9 @@ def evidence_cite_duplicates(duplicate: Article) -> int:
 # Records -------------------------------------------------------------------------------------------
 
 
-def _article_day(article: Article) -> date:
-    return article.published_at.date() if article.published_at else timezone.now().date()
+def _article_day(article: Article) -> date | None:
+    """The article's publication day; None when unknown (never "today": that would invent a date)."""
+    return article.published_at.date() if article.published_at else None
 
 
 def _new_person_proposal(article: Article, person: Person, mention: dict, confidence: float) -> None:
@@ -258,7 +271,7 @@ def _find_stop(delegation: Delegation, country: Country, place: Place | None, ar
 
 
 def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence: float,
-             fallback: date) -> Contact | None:
+             fallback: date | None) -> Contact | None:
     """Add one stop to a delegation's itinerary (or find it), fill in dates it lacked, cite the article."""
     direction = delegation.direction
     stop_country = country_get(stop.get("country"))
@@ -270,9 +283,9 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
     arrived, departed = _as_date(stop.get("arrived")), _as_date(stop.get("departed"))
     visit = _find_stop(delegation, counterpart, place, arrived or departed)
     if visit is None:
-        if delegation.locked:
-            return None
         start = arrived or departed or fallback
+        if delegation.locked or start is None:  # an undated stop cannot be placed on the timeline
+            return None
         visit = Contact.objects.create(
             kind=Contact.Kind.VISIT,
             direction=direction,
@@ -389,6 +402,8 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
     if country is None or payload.get("kind") not in Contact.Kind.values:
         return None
     day = _as_date(payload.get("date")) or _article_day(article)
+    if day is None:
+        return None  # an editor must give the date (edit the proposal's payload)
     people = payload.get("people") or []
     persons = [(mention, _person_for(article, {**mention, "evidence": evidence}, confidence)) for mention in people]
     leads = {p.pk for m, p in persons if p is not None and m.get("role", "lead") == "lead"}

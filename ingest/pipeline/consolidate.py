@@ -21,6 +21,8 @@ __all__ = ["SLACK_DAYS", "Match", "delegation_find", "journey_span"]
 
 SLACK_DAYS = 7  # an announcement a week ahead, or a summary a week after, still joins the trip
 OPEN_TRIP_DAYS = 30  # a delegation with no known end is assumed to travel at most this long
+# A trip first seen mid-way (its start known only from a later stop) may have begun this much earlier.
+OPEN_TRIP_BACK_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,13 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
     """The delegation this journey belongs to, or None when it starts a new one."""
     start, end = journey_span(journey, fallback_date)
     if start is None:
-        return None
+        return _undated_match(journey)
     slack = timedelta(days=SLACK_DAYS)
     candidates = (
         Delegation.objects.filter(
             direction=journey.get("direction"),
             sending_country__iso2=journey.get("sending_country"),
-            start_date__lte=end + slack,
+            start_date__lte=end + timedelta(days=OPEN_TRIP_BACK_DAYS),
         )
         .exclude(stage=Delegation.Stage.CANCELLED)
         .select_related("leader")
@@ -81,7 +83,8 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
     for delegation in candidates[:200]:
         d_start = delegation.start_date or start
         d_end = delegation.end_date or (d_start + timedelta(days=OPEN_TRIP_DAYS))
-        if end < d_start - slack or start > d_end + slack:
+        back = slack if delegation.end_date else timedelta(days=OPEN_TRIP_BACK_DAYS)
+        if end < d_start - back or start > d_end + slack:
             continue
         dates = f"dates overlap ({start}..{end} with {delegation.start_date}..{delegation.end_date or 'open'})"
         if leader and delegation.leader_id:
@@ -94,4 +97,29 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
             if same_phrase or same_type:
                 why = "same delegation phrase" if same_phrase else f"same type: {delegation.delegation_type}"
                 return Match(delegation, [why, dates, f"same sending country: {journey.get('sending_country')}"])
+    return None
+
+
+def _undated_match(journey: dict) -> Match | None:
+    """An article with no date at all joins the latest trip of the same leader to the same countries."""
+    leader = journey.get("leader")
+    countries = {stop.get("country") for stop in journey.get("stops", [])} | set(journey.get("countries") or [])
+    if not leader or not countries:
+        return None
+    candidates = (
+        Delegation.objects.filter(
+            direction=journey.get("direction"),
+            sending_country__iso2=journey.get("sending_country"),
+            leader__isnull=False,
+        )
+        .filter(contacts__kind="visit", contacts__country__iso2__in=countries)
+        .select_related("leader")
+        .prefetch_related("leader__aliases")
+        .distinct()
+        .order_by("-start_date", "pk")
+    )
+    for delegation in candidates[:50]:
+        if any(same_person(leader, name) for name in _leader_names(delegation)):
+            shared = ", ".join(sorted(countries))
+            return Match(delegation, [f"same leader: {leader}", f"same countries: {shared}", "article undated"])
     return None

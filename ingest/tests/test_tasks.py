@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from contacts.models import Contact, Delegation, Evidence
 from ingest import pipeline
 from ingest.models import Article, Proposal, Source
-from ingest.tasks import poll_due_sources, process_article
+from ingest.tasks import poll_due_sources, poll_schedule_ensure, process_article
 from ingest.tests.conftest import make_analysis, tour_journey
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,12 @@ def test_parse_errors_are_not_retried(httpserver, allow_private):
 
 
 def test_beat_schedule_polls_due_sources(httpserver, allow_private, scripted, eager_celery):
-    assert PeriodicTask.objects.get(name="Poll due sources").task == "ingest.poll_due_sources"
+    poll_schedule_ensure()
+    poll_schedule_ensure()  # idempotent
+    entry = PeriodicTask.objects.get(name="Poll due sources")
+    assert (entry.task, entry.interval.every, entry.interval.period, entry.enabled) == (
+        "ingest.poll_due_sources", 1, "minutes", True
+    )
     feed = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>One</title>'
         f"<link>{httpserver.url_for('/1')}</link><description>{'A long enough entry text. ' * 30}</description>"
