@@ -346,7 +346,9 @@ def _start(article_id: int) -> tuple[Article | None, Outcome | None]:
         article = Article.objects.select_for_update().filter(pk=article_id).first()
         if article is None:
             return None, Outcome(article_id, "", "missing", "no such article")
-        if article.status in store.DONE_STATUSES or article.status == Article.Status.FAILED:
+        if article.status == Article.Status.FAILED:  # runs again only after article_retry (admin, --retry-failed)
+            return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
+        if article.status in store.DONE_STATUSES:
             return None, Outcome(article.pk, article.url, article.status, "unchanged: already processed")
         if article.attempts >= MAX_ATTEMPTS:
             last = f" (last error: {article.failure_reason})" if article.failure_reason else ""

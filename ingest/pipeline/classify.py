@@ -110,7 +110,7 @@ class Analysis:
 # How much of an article is read: the lead carries the contact in news and KCNA copy alike, and reading
 # less keeps classification fast (>= 500 articles/s).
 MAX_CHARS = 6000
-MAX_SENTENCES = 14
+MAX_SENTENCES = 10
 RELEVANCE_THRESHOLD = 0.5
 
 _ABBREVIATIONS = {
@@ -302,8 +302,12 @@ def _hypothetical(text: str, triggers: list[Trigger]) -> bool:
 def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
     text = sent.text
     triggers: list[Trigger] = []
+    lower = text.lower()
     for kind, rules in lexicon.KIND_TRIGGERS.items():
         for name, pattern, strength in rules:
+            stems = lexicon.TRIGGER_STEMS.get(name)
+            if stems and not any(stem in lower for stem in stems):
+                continue
             for m in pattern.finditer(text):
                 before = text[max(0, m.start() - 25):m.start()]
                 subordinate = bool(re.search(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
@@ -830,6 +834,34 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
     return None, None, "no date"
 
 
+class _LazyInfos:
+    """Sentence analyses computed in order and only when asked for: most articles decide early."""
+
+    def __init__(self, sentences: list[Sentence], ctx: Context):
+        self._sentences = sentences
+        self._ctx = ctx
+        self._done: list[SentenceInfo] = []
+
+    def __len__(self) -> int:
+        return len(self._sentences)
+
+    def _upto(self, index: int) -> None:
+        while len(self._done) <= index and len(self._done) < len(self._sentences):
+            self._done.append(_sentence_info(self._sentences[len(self._done)], self._ctx))
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            stop = len(self._sentences) if key.stop is None else min(key.stop, len(self._sentences))
+            self._upto(stop - 1)
+            return self._done[key]
+        self._upto(key)
+        return self._done[key]
+
+    def __iter__(self):
+        for index in range(len(self._sentences)):
+            yield self[index]
+
+
 def _other_delegation(info: SentenceInfo) -> bool:
     """A sentence that introduces another delegation or another matter ("A Russian delegation ... also")."""
     return bool(re.match(r"^\s*(?:(?:A|An|Another)\s+(?:[\w'-]+\s+){0,4}(?:delegation|group|team)\b|"
@@ -870,7 +902,7 @@ def _analyze(article: ArticleInput) -> Analysis:
     body = folded[:dateline.start] + "\n" + " " * (dateline.end - dateline.start - 1) + folded[dateline.end:] \
         if dateline.end else folded
     sentences = split_sentences(body)
-    infos = [_sentence_info(s, ctx) for s in sentences]
+    infos = _LazyInfos(sentences, ctx)
     title_info = _sentence_info(Sentence(title, -1, -1, -1), ctx) if title.strip() else None
 
     # Article-level near misses.
@@ -881,12 +913,18 @@ def _analyze(article: ArticleInput) -> Analysis:
             return _empty(["near miss: statement or commentary"], 0.1)
 
     scored = []
-    for pos, info in enumerate(infos):
+    stop_at = len(infos)
+    for pos in range(len(infos)):
+        if pos > stop_at:
+            break
+        info = infos[pos]
         score, why = _contact_score(info, ctx, infos[pos + 1:pos + 3])
         if score > 0:
             # Earlier sentences carry the news; late ones more often background.
             score -= 0.03 * info.sent.index
             scored.append((score, info, why))
+            if score >= RELEVANCE_THRESHOLD and stop_at == len(infos):
+                stop_at = pos + 2  # the deciding sentence is among this one and the next two
     if title_info:
         t_score, t_why = _contact_score(title_info, ctx)
     else:
@@ -916,10 +954,10 @@ def _analyze(article: ArticleInput) -> Analysis:
     if t_score >= RELEVANCE_THRESHOLD:
         score = min(1.0, score + 0.1)
     reasons = [f"decided by sentence {info.sent.index + 1}"] + why
-    following = [i for i in infos if i.sent.index > info.sent.index]
+    following = infos[info.sent.index + 1:info.sent.index + 4]
     kind, kind_why = _kind(info, following, title)
     reasons.append(f"kind {kind}: {kind_why}")
-    direction, dir_why = _direction(kind, info, ctx, infos)
+    direction, dir_why = _direction(kind, info, ctx, infos[:5])
     reasons.append(f"direction {direction}: {dir_why}")
 
     lead = infos[: max(info.sent.index + 4, 5)]
@@ -935,7 +973,7 @@ def _analyze(article: ArticleInput) -> Analysis:
     delegation_type, type_why = _delegation(info, lead, title, dprk_lead, foreign_lead, people, direction)
     if type_why:
         reasons.append(type_why)
-    event_date, precision, date_why = _event_date(info, infos, ctx, kind)
+    event_date, precision, date_why = _event_date(info, infos[:info.sent.index + 3], ctx, kind)
     reasons.append(f"date: {date_why}")
     cities = _contact_cities(info, lead, ctx, direction, countries)
 
@@ -961,7 +999,7 @@ def _analyze(article: ArticleInput) -> Analysis:
     )
     if not analysis.relevant:
         return _empty(reasons + ["no foreign counterpart"], analysis.score)
-    analysis.journeys = build_journeys(analysis, infos, ctx)
+    analysis.journeys = build_journeys(analysis, infos[:10], ctx)
     return analysis
 
 

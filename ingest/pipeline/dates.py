@@ -83,6 +83,11 @@ _REPORT_BEFORE = re.compile(
 )
 
 
+_WEEKDAY_HINT = re.compile("|".join(sorted(WEEKDAYS, key=len, reverse=True)))
+_WORD_HINT = re.compile(r"today|this morning|this afternoon|this evening|tonight|yesterday|oggi|hoy|hoje|ieri|ayer|"
+                        r"ontem|сегодня|вчера")
+
+
 @dataclass(frozen=True)
 class DateMention:
     """A date phrase resolved to a day (or flagged as a range): where it is and how precise."""
@@ -184,7 +189,19 @@ def find_dates(text: str, reference: date | None) -> list[DateMention]:
     """Every date phrase in `text`, resolved against `reference` (None when it cannot be resolved)."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    lower = text.lower()
+    has_digit = any(ch.isdigit() for ch in text)
+    has_weekday = bool(_WEEKDAY_HINT.search(lower))
+    has_word = bool(_WORD_HINT.search(lower))
     for how, pattern in PATTERNS:
+        # Cheap checks first: most sentences have no date at all, and the big patterns are slow.
+        if how in {"range", "mdy", "dmy", "numeric", "iso", "nth"} and not has_digit:
+            if not (how == "range" and has_weekday):
+                continue
+        if how == "weekday" and not has_weekday:
+            continue
+        if how in {"today", "yesterday"} and not has_word:
+            continue
         for m in pattern.finditer(text):
             if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
                 continue

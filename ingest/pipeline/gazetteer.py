@@ -195,14 +195,73 @@ def _latin_or_cyrillic(name: str) -> bool:
     return all(ch.isascii() or "\u00c0" <= ch <= "\u024f" or "\u0400" <= ch <= "\u04ff" for ch in name)
 
 
+_TOKEN = re.compile(r"[^\s,;:()\"\[\]!?/]+")
+
+
+@lru_cache(maxsize=1)
+def _country_tokens() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[int, ...]], int]:
+    forms, _ = country_index()
+    lengths: dict[str, set[int]] = {}
+    for form in forms:
+        words = form.split(" ")
+        lengths.setdefault(words[0], set()).add(len(words))
+    firsts = {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}
+    longest = max(max(ns) for ns in firsts.values())
+    return forms, firsts, longest
+
+
 def find_countries(text: str) -> list[CountryMatch]:
-    """Every country form in `text` (already accent-folded), longest match first, in order."""
-    forms, pattern = country_index()
+    """Every country form in `text` (already accent-folded), longest match first, in order.
+
+    A token scan with a dictionary lookup: far faster than one regex of 2,000 alternatives, and exact
+    about word edges ("Russia's", "U.S.", "China,").
+    """
+    forms, firsts, longest = _country_tokens()
+    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
     found = []
-    for m in pattern.finditer(text):
-        word = m.group(0)
-        iso2, how = forms[word]
-        found.append(CountryMatch(iso2, word, m.start(), m.end(), how))
+    i = 0
+    count = len(tokens)
+    while i < count:
+        token = tokens[i][0]
+        bare = token[:-2] if token.endswith(("'s", "’s")) else token.rstrip(".'’")
+        if token not in firsts and bare not in firsts:
+            if "-" in token:
+                # "DPRK-China treaty", "Korea-Laos Friendship Association": each side of the hyphen.
+                offset = tokens[i][1]
+                for part in token.split("-"):
+                    clean = part[:-2] if part.endswith(("'s", "’s")) else part.rstrip(".'’")
+                    if clean in forms:
+                        iso2, how = forms[clean]
+                        found.append(CountryMatch(iso2, clean, offset, offset + len(clean), how))
+                    offset += len(part) + 1
+            i += 1
+            continue
+        hit = None
+        for n in firsts.get(token) or firsts.get(bare) or ():
+            if n > count - i:
+                continue
+            words = [t for t, _ in tokens[i:i + n]]
+            last = words[-1]
+            if n > 1 and any(text[tokens[i + k][1] + len(tokens[i + k][0]):tokens[i + k + 1][1]] != " "
+                             for k in range(n - 1)):
+                continue
+            for variant in (last, last[:-2] if last.endswith(("'s", "’s")) else None, last.rstrip(".'’")):
+                if not variant:
+                    continue
+                candidate = " ".join(words[:-1] + [variant])
+                if candidate in forms:
+                    hit = (candidate, n)
+                    break
+            if hit:
+                break
+        if hit:
+            word, n = hit
+            iso2, how = forms[word]
+            start = tokens[i][1]
+            found.append(CountryMatch(iso2, word, start, start + len(word), how))
+            i += n
+        else:
+            i += 1
     return found
 
 
