@@ -10,11 +10,6 @@
     }
   }
 
-  // Keep the filter form in step with the URL after back/forward restores an HTMX page.
-  document.addEventListener("htmx:historyRestore", function () {
-    window.location.reload();
-  });
-
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", foldFiltersOnSmallScreens);
   } else {
