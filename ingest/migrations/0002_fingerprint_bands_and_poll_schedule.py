@@ -1,7 +1,7 @@
 """Indexes for near-duplicate lookup, and the periodic task that polls sources.
 
-A 64-bit SimHash within 5 bits of another shares at least one of its six bands exactly (pigeonhole),
-so six expression indexes turn the near-duplicate search into indexed equality lookups. The bands
+A 64-bit SimHash within 7 bits of another shares at least one of its eight bands exactly (pigeonhole),
+so eight expression indexes turn the near-duplicate search into indexed equality lookups. The bands
 match ingest.pipeline.dedupe.BANDS.
 The beat entry is data every install needs: every minute, `ingest.poll_due_sources` enqueues a poll
 for each active source whose interval has elapsed.
@@ -9,7 +9,7 @@ for each active source whose interval has elapsed.
 
 from django.db import migrations
 
-BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))  # (shift, width), frozen here
+BANDS = tuple((8 * i, 8) for i in range(8))  # (shift, width), frozen here
 
 
 def band_indexes_sql():

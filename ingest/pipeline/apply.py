@@ -277,6 +277,8 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
     stop_country = country_get(stop.get("country"))
     if stop_country is None:
         return None
+    if direction == Direction.OUTBOUND and stop_country.pk == delegation.sending_country_id:
+        return None  # the dateline or the send-off at home, not a stop abroad
     # A visit's country is the foreign counterpart: the host abroad, or the visitors' country at home.
     counterpart = stop_country if direction == Direction.OUTBOUND else delegation.sending_country
     place = place_get(stop_country, stop.get("city"))
@@ -418,10 +420,11 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
         place = place_get(country_get(payload.get("place_country")) or country, payload.get("city"))
         stop = None
         if delegation is not None:
+            # The stop in the meeting's country: the last one begun by that day, else the first one there.
+            visits = delegation.contacts.filter(kind=Contact.Kind.VISIT, country=country)
             stop = (
-                delegation.contacts.filter(kind=Contact.Kind.VISIT, start_date__lte=day)
-                .order_by("-start_date", "-pk")
-                .first()
+                visits.filter(start_date__lte=day).order_by("-start_date", "-pk").first()
+                or visits.order_by("start_date", "pk").first()
             )
         existing = Contact.objects.create(
             kind=payload["kind"],

@@ -305,8 +305,8 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
     lower = text.lower()
     for kind, rules in lexicon.KIND_TRIGGERS.items():
         for name, pattern, strength in rules:
-            stems = lexicon.TRIGGER_STEMS.get(name)
-            if stems and not any(stem in lower for stem in stems):
+            stems = lexicon.TRIGGER_STEM_PATTERNS.get(name)
+            if stems is not None and not stems.search(lower):
                 continue
             for m in pattern.finditer(text):
                 before = text[max(0, m.start() - 25):m.start()]
@@ -361,7 +361,10 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
             role = countries[-1].role  # "to China, Vietnam and Laos": one list, one role
         countries.append(CountryRef(cm.iso2, cm.text, cm.start, role))
 
-    names = _sentence_names(text, ctx)
+    # People only matter where something happens: a sentence with no contact trigger is not read for
+    # names (most of an article's sentences; this keeps classification fast).
+    eventful = any(not t.subordinate and t.strength >= 2 for t in triggers) or sent.index < 2
+    names = _sentence_names(text, ctx) if eventful else []
     for ref in names:
         if ref.side == "dprk" and not ref.excluded:
             dprk_actor = True
@@ -375,10 +378,10 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
         dprk_reasons=dprk_reasons,
         countries=countries,
         names=names,
-        hypothetical=_hypothetical(text, triggers),
-        history=bool(lexicon.HISTORY.search(text)),
-        statement=bool(lexicon.STATEMENT.search(text)),
-        military=bool(lexicon.MILITARY_EVENT.search(text)),
+        hypothetical=_hypothetical(text, triggers) if eventful else False,
+        history=bool(lexicon.HISTORY.search(text)) if eventful else False,
+        statement=bool(lexicon.STATEMENT.search(text)) if eventful else False,
+        military=bool(lexicon.MILITARY_EVENT.search(text)) if eventful else False,
         here=here,
     )
 

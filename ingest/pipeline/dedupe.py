@@ -7,7 +7,7 @@ Three keys, from strict to loose:
   republication on another site is caught;
 - a 64-bit SimHash over word 3-shingles, so a copy with another headline, a line of site boilerplate
   or a corrected typo is caught (Charikar 2002; Manku et al. 2007 use 64 bits and distance 3 for
-  web pages; shorter news items need a little more room, see MAX_DISTANCE). A SimHash match is then
+  web pages; news items are short, so a byline moves more bits and MAX_DISTANCE is 7). A SimHash match is then
   confirmed on shared shingles and on the names and numbers: KCNA's formulaic items
   ("sent a floral basket to the President of Laos" / "... of Vietnam") are near-identical in words
   but report different events, so a copy must contain every name and number of the other text.
@@ -34,9 +34,9 @@ __all__ = [
     "simhash",
 ]
 
-MAX_DISTANCE = 5  # bits; split into six bands, any two fingerprints this close share one band exactly
+MAX_DISTANCE = 7  # bits; split into eight bands, any two fingerprints this close share one band exactly
 # (shift, width) of each band; the database has one expression index per band (migration 0002).
-BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))
+BANDS = tuple((8 * i, 8) for i in range(8))
 MIN_CONTAINMENT = 0.6  # share of the shorter text's 3-shingles that a copy must contain
 MIN_TOKENS_FOR_NEAR_DUPLICATE = 25  # shorter texts are compared by hash only: too little to judge
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -199,3 +199,4 @@ TRIGGER_STEMS = {
     "gift": ("gift", "presented"),
     "signed": ("sign", "inked", "firmat", "firmó", "firmaron", "assin", "подписа"),
 }
+TRIGGER_STEM_PATTERNS = {name: re.compile("|".join(re.escape(s) for s in stems)) for name, stems in TRIGGER_STEMS.items()}

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from ingest.models import Article, Source
@@ -83,18 +84,22 @@ def article_find_duplicate(article: Article) -> Article | None:
     band_filter = Q()
     for i, band in enumerate(dedupe.bands(article.fingerprint)):
         band_filter |= Q(**{f"fingerprint_band{i}": band})
+    close = RawSQL(
+        "bit_count((fingerprint # %s)::bit(64)) <= %s",
+        (article.fingerprint, dedupe.MAX_DISTANCE),
+        output_field=BooleanField(),
+    )
     candidates = (
         others.filter(fingerprint__isnull=False)
         .alias(**_band_expressions())
         .filter(band_filter)
-        .only("pk", "text", "fingerprint")
-        .order_by("pk")[:50]
+        .filter(close)
+        .values_list("pk", flat=True)
+        .order_by("pk")[:20]
     )
-    for candidate in candidates:
-        if dedupe.hamming(candidate.fingerprint, article.fingerprint) <= dedupe.MAX_DISTANCE and dedupe.same_story(
-            candidate.text, article.text
-        ):
-            return Article.objects.get(pk=candidate.pk)
+    for candidate in Article.objects.filter(pk__in=list(candidates)).order_by("pk"):
+        if dedupe.same_story(candidate.text, article.text):
+            return candidate
     return None
 
 
