@@ -294,7 +294,9 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
             country=counterpart,
             place=place,
             start_date=start,
-            start_precision=DatePrecision.DAY,
+            # A stop known only from an itinerary ("to visit China, Viet Nam and Laos") gets the trip's
+            # date as a placeholder, marked as month-precise until a report gives the day.
+            start_precision=DatePrecision.DAY if (arrived or departed) else DatePrecision.MONTH,
             end_date=departed if departed and departed >= start else None,
             delegation=delegation,
             transit=bool(stop.get("transit")),
@@ -306,8 +308,13 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
         changed = []
         if place is not None and visit.place_id is None:
             visit.place, changed = place, changed + ["place"]
-        if arrived and arrived < visit.start_date:
-            visit.start_date, changed = arrived, changed + ["start_date"]
+        guessed = visit.start_precision != DatePrecision.DAY
+        day = arrived or (departed if guessed else None)
+        if day and (guessed or day < visit.start_date):
+            visit.start_date, visit.start_precision = day, DatePrecision.DAY
+            changed += ["start_date", "start_precision"]
+            if visit.end_date and visit.end_date < day:
+                visit.end_date, changed = None, changed + ["end_date"]
         if departed and departed >= visit.start_date and (visit.end_date is None or departed > visit.end_date):
             visit.end_date, changed = departed, changed + ["end_date"]
         if changed:
@@ -426,9 +433,16 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
                 visits.filter(start_date__lte=day).order_by("-start_date", "-pk").first()
                 or visits.order_by("start_date", "pk").first()
             )
+            if stop is not None and stop.start_precision != DatePrecision.DAY and day > stop.start_date:
+                # The stop's date was a placeholder: a dated meeting there is the best bound there is.
+                Contact.objects.filter(pk=stop.pk).update(start_date=day, end_date=None)
+                _renumber_itinerary(delegation)
+        direction = payload.get("direction") or Direction.REMOTE
+        if delegation is not None:
+            direction = delegation.direction  # a meeting during a trip goes the trip's way
         existing = Contact.objects.create(
             kind=payload["kind"],
-            direction=payload.get("direction") or Direction.REMOTE,
+            direction=direction,
             country=country,
             place=place,
             start_date=day,
