@@ -313,7 +313,8 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
                 subordinate = bool(re.search(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
                                              r"preparing for|preparations for)\s+(?:(?:his|her|their|its|the|a|an)\s+)?"
                                              r"(?:[\w-]+\s+){0,2}$",
-                                             before, re.I)) or bool(_MODAL_BEFORE.search(before))
+                                             before, re.I)) or (name != "announced visit" and
+                                                                bool(_MODAL_BEFORE.search(before)))
                 triggers.append(Trigger(kind, name, strength, m.start(), subordinate))
     triggers.sort(key=lambda t: t.start)
 
@@ -411,13 +412,19 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
     pieces = re.split(r"[;:\"]|,|\b(?:and|by|with|from|met|meets|received|receives|between|were|was|are|is)\b",
                       before)
     title_before = pieces[-1]
-    if not title_before.strip() and before.rstrip().endswith(","):
+    led = re.search(r"([^,;:.]{0,80}?\b(?:delegation|group|mission|team|troupe|delegazione|delegación|delegação)"
+                    r"[^,;:.]{0,80}?)\b(?:led|headed) by\s+((?:[\w.'-]+\s+){0,5})$", before)
+    if led:
+        # "A Russian delegation led by Oleg Volkov": the delegation phrase gives the nationality.
+        title_before = led.group(1) + " " + led.group(2)
+    elif not title_before.strip() and before.rstrip().endswith(","):
         # "his visiting Laos counterpart, Saleumxay Kommasith": the title is the clause before the comma.
         title_before = re.split(r"[;:\"]|,|\b(?:met|meets|meeting|received|with|were|was)\b", before.rstrip()[:-1])[-1]
     after = text[end:end + 160]
     apposition = ""
-    m = re.match(r"^\s*,\s*([^;]*?)(?:,\s*(?=[A-Z][a-z]+ [A-Z])|[;.]|\s+(?:and|met|received|held|said|sent|"
-                 r"arrived|left|on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b|$)", after)
+    m = re.match(r"^\s*,\s*([^;]*?)(?:,\s*(?=[A-Z][a-z]+ [A-Z])|,\s*(?:also|who|which|has|had|was|is)\b|[;.]|"
+                 r"\s+(?:and|met|received|held|said|sent|arrived|left|visited|also|on (?:Monday|Tuesday|Wednesday|"
+                 r"Thursday|Friday|Saturday|Sunday))\b|$)", after)
     if m and _TITLE_START.match(m.group(1)):
         apposition = m.group(1)[:150]
     else:
@@ -425,7 +432,6 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
                      r"([^,;.]{0,80})", after)
         if m:
             apposition = m.group(1)
-    context = title_before + " | " + apposition
     title = (title_before.strip() + (", " if title_before.strip() and apposition else "") + apposition).strip()
     if dprk_figure(name):
         return "dprk", "KP", title
@@ -463,6 +469,8 @@ def _context_markers(context: str) -> list[tuple[int, str]]:
     for dm in lexicon.DPRK_MARKER.finditer(clean):
         if re.search(r"\b(?:to|in|at|into|for|with)\s+(?:the\s+)?$", clean[max(0, dm.start() - 12):dm.start()], re.I):
             continue
+        if dm.group(0).startswith("Pyongyang") and not clean[dm.end():dm.end() + 7].startswith(("'s", " City")):
+            continue
         markers.append((dm.start(), "KP"))
     for dm in re.finditer(r"\b(?:C\.C\.|Workers' Party of Korea|WPK|Korean People's Army|KPA|Supreme People's "
                           r"Assembly|SPA|Presidium of the|Pyongyang City|Korean Committee|Cabinet|State Affairs|KCNA|"
@@ -476,11 +484,10 @@ def _context_markers(context: str) -> list[tuple[int, str]]:
 
 def _in_present_list(prefix: str) -> bool:
     """Whether a name comes inside a list opened by "Present there were", "seen off by", "greeted by"..."""
-    m = None
-    for m in lexicon.PRESENT_LIST.finditer(prefix):
-        pass
-    if m is None:
+    matches = list(lexicon.PRESENT_LIST.finditer(prefix))
+    if not matches:
         return False
+    m = matches[-1]
     between = prefix[m.end():]
     return not re.search(r"\b(?:met|received|arrived|left|said|signed|held|hosted)\b", between)
 
@@ -929,9 +936,9 @@ def _analyze(article: ArticleInput) -> Analysis:
             if score >= RELEVANCE_THRESHOLD and stop_at == len(infos):
                 stop_at = pos + 2  # the deciding sentence is among this one and the next two
     if title_info:
-        t_score, t_why = _contact_score(title_info, ctx)
+        t_score, _ = _contact_score(title_info, ctx)
     else:
-        t_score, t_why = 0.0, []
+        t_score = 0.0
     best = None
     for pos, (score, info, why) in enumerate(scored):
         if score >= RELEVANCE_THRESHOLD:
@@ -941,7 +948,7 @@ def _analyze(article: ArticleInput) -> Analysis:
             if "foreign side named" not in why:
                 window = [x for x in scored[pos + 1:pos + 3]
                           if x[1].sent.index <= info.sent.index + 2 and "foreign side named" in x[2]
-                          and x[0] >= score]
+                          and x[0] >= score and not _other_delegation(x[1])]
                 if window:
                     best = window[0]
             break

@@ -185,6 +185,9 @@ def country_index() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
             iso2, _ = forms[code]
             forms[code] = (iso2, "name")
     forms["Seoul"] = ("KR", "capital")
+    for form, value in list(forms.items()):
+        if "'" in form:
+            forms.setdefault(form.replace("'", "’"), value)  # unfolded copy: "People’s Republic"
     forms.pop("Korean", None)
     forms["Korean"] = ("KP", "korean")
     pattern = re.compile(r"(?<![\w])(?:" + _trie_pattern(sorted(forms, key=len, reverse=True)) + r")(?![\w'])")

@@ -98,15 +98,14 @@ NOT_NAME_WORDS = {
     "wreath", "laid", "lays", "heads", "led", "headed", "ends", "concludes", "wraps", "starts", "begins",
     "kicks", "off", "tour", "visit", "trip", "back", "home", "nuclear", "scientific", "research", "reactor",
     "plant", "water", "light", "experimental", "production", "enrichment", "uranium", "test", "site", "launch",
-    "space", "cosmodrome", "centre", "facility", "complex", "base", "port", "zone", "island", "islands",
+    "space", "cosmodrome", "facility", "base", "port", "zone", "island", "islands",
     "peninsula", "sea", "river", "lake", "mountain", "valley", "bridge", "road", "highway", "line", "festival",
     "spring", "autumn", "summer", "winter", "fourth", "third", "second", "fifth", "sixth", "seventh", "eighth",
     "ninth", "tenth", "eurasia", "eurasian", "brics", "asean", "non-aligned", "diplomatic", "corps", "power", "industry",
     "electric", "energy", "mutual", "assistance", "cooperation", "partnership", "strategic", "comprehensive",
-    "municipality", "education", "higher", "public", "health", "safety", "maritime", "organisation",
-    "week", "pacific", "atlantic", "indo-pacific", "asia-pacific", "atomic", "agreement", "accord", "protocol",
+    "municipality", "education", "higher", "public", "health", "safety", "maritime", "pacific", "atlantic", "indo-pacific", "asia-pacific", "atomic", "accord", "protocol",
     "art", "arts", "dance", "music", "ballet", "opera", "folk", "academic", "philharmonic", "philharmonia",
-    "last", "next", "this", "every", "each", "general's", "secretary-general", "director-general",
+    "last", "next", "every", "each", "general's", "secretary-general", "director-general",
 }
 # Top DPRK figures whose names alone mark the DPRK side in copy from any outlet (domain knowledge).
 DPRK_FIGURES = (

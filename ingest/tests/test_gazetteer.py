@@ -1,0 +1,50 @@
+"""Country and city gazetteers built from the offline reference data."""
+
+from __future__ import annotations
+
+from ingest.pipeline import gazetteer
+
+
+def codes(text):
+    return [m.iso2 for m in gazetteer.find_countries(text)]
+
+
+def test_names_press_names_demonyms_and_capitals():
+    assert codes("Lao People's Democratic Republic") == ["LA"]
+    assert codes("the Russian side, the Lao embassy and Vietnamese officials") == ["RU", "LA", "VN"]
+    assert codes("the U.S. and the DPRK") == ["US", "KP"]
+    assert codes("talks in Beijing") == ["CN"]
+
+
+def test_longest_form_wins_and_possessives_and_hyphens():
+    assert codes("South Korean officials") == ["KR"]
+    assert codes("Russia's envoy") == ["RU"]
+    assert codes("the DPRK-China treaty") == ["KP", "CN"]
+    assert codes("Democratic People’s Republic of Korea") == ["KP"]
+
+
+def test_foreign_language_names():
+    assert codes("Corea del Nord e Cina") == ["KP", "CN"]
+    assert codes("КНДР и Вьетнам") == ["KP", "VN"]
+
+
+def test_common_words_are_not_countries_or_cities():
+    assert codes("Mr. Jordan met Chad in Georgia") == []
+    assert gazetteer.find_cities("The Nice idea of Progress and Independence in March") == []
+
+
+def test_cities_with_aliases_and_accents():
+    found = {name: city.country for name, city, _, _ in gazetteer.find_cities(gazetteer.fold("in Hà Nội and Vientiane"))}
+    assert found == {"Ha Noi": "VN", "Vientiane": "LA"}
+
+
+def test_noisy_alternate_names_are_filtered():
+    # GeoNames lists airport codes and lowercase transliterations among alternate names.
+    index = gazetteer.city_index()
+    assert "VTE" not in index and "hanoi" not in index
+    assert index["Pyongyang"][0].country == "KP"
+
+
+def test_fold_keeps_offsets():
+    text = "Lê Hoài Trung met him in Hà Nội"
+    assert len(gazetteer.fold(text)) == len(text)
