@@ -177,6 +177,8 @@ def ingest_feed(content: bytes, *, feed_url: str, source: Source | None = None) 
             article, _ = store.article_get_or_create(url=link, title=title, published=_entry_published(entry),
                                                      source=source, source_name=outlet)
         articles.append(article)
+    if not articles:
+        raise FetchError(f"parse error: none of the feed's {len(entries)} entries has a link or any text")
     return articles
 
 
