@@ -256,6 +256,9 @@ def _country_role(sentence: str, start: int, end: int) -> str:
     if re.search(r"\b(?:bordering|borders|border with|near|close to|adjacent to|neighbou?ring)\s+(?:the\s+)?$", before,
                  re.I):
         return "near"
+    if re.search(r"\b(?:via|through|across|crossed into|crossing into|by way of|transit(?:ing)? through|passed through|"
+                 r"passing through)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", before, re.I):
+        return "transit"
     if re.search(r"\b(?:in|at|near|inside|across|held in|via|through)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I) \
             or re.match(r"^\s*(?:capital|city)\b", after, re.I):
         return "place"
@@ -710,7 +713,7 @@ def _direction(kind: str, info: SentenceInfo, ctx: Context, lead_infos: list[Sen
     if re.search(r"\b(?:foreign|overseas|rare) (?:trip|visit|tour|journey)\b", text, re.I):
         return "outbound", "a trip abroad"
     for other in lead_infos[:4]:
-        if other is info or _other_delegation(other):
+        if other is info or other.sent.index > info.sent.index and _other_delegation(other):
             continue
         if lexicon.TO_DPRK.search(other.sent.text) or lexicon.PYONGYANG_VENUE.search(other.sent.text):
             return "inbound", "contact in the DPRK (next sentences)"
@@ -796,7 +799,8 @@ def _title_type(title: str) -> str | None:
     if re.search(r"\b(?:Supreme People's Assembly|SPA|State Duma|parliament|National Assembly)\b", title):
         return "parliament"
     if re.search(r"\b(?:International Department|Workers' Party|WPK|C\.C\.|Central Committee|Communist Party|"
-                 r"Political Bureau|politburo)\b", title, re.I):
+                 r"Political Bureau|politburo|Partito|Partido|Comitato centrale|Comité Central|ruling party)\b", title,
+                 re.I):
         return "party"
     if re.search(r"\b(?:army|military|defen[cs]e|Armed Forces|general staff|marshal)\b", title, re.I):
         return "military"
@@ -876,7 +880,8 @@ def _other_delegation(info: SentenceInfo) -> bool:
     """A sentence that introduces another delegation or another matter ("A Russian delegation ... also")."""
     return bool(re.match(r"^\s*(?:(?:A|An|Another)\s+(?:[\w'-]+\s+){0,4}(?:delegation|group|team)\b|"
                          r"Separately|Meanwhile|In a separate|Also on|Elsewhere)", info.sent.text)) or bool(
-        re.search(r"\b(?:another|second|separate) (?:[\w-]+ ){0,2}delegation", info.sent.text, re.I))
+        re.search(r"\b(?:another|second|separate|seconda|segunda|otra|outra|altra) (?:[\w-]+ ){0,2}"
+                  r"(?:delegation|delegazione|delegación|delegação)", info.sent.text, re.I))
 
 
 def _empty(reasons: list[str], score: float = 0.0) -> Analysis:
@@ -1084,11 +1089,14 @@ def _countries(kind: str, direction: str, info: SentenceInfo, lead: list[Sentenc
             for c in usable:
                 add(c.iso2)
         for other in lead:
-            if other.sent.index <= info.sent.index or other.sent.index > info.sent.index + 3:
+            if other.sent.index == info.sent.index:
                 continue
-            if re.search(r"\b(?:another|second|separate(?:ly)?|meanwhile|also met)\b", other.sent.text, re.I):
+            if _other_delegation(other) or re.search(r"\b(?:meanwhile|also met|not|never|might|would)\b",
+                                                     other.sent.text, re.I):
                 continue
-            if any(t.name in {"to visit", "on a visit", "visited", "tour", "arrival", "departure"} for t in other.triggers):
+            # The rest of the itinerary: "the tour will take the delegation to Vietnam and Laos".
+            if any(t.name in {"to visit", "on a visit", "visited", "tour", "arrival", "departure"} for t in other.triggers) \
+                    or re.search(r"\b(?:tour|trip|itinerary|will take|then|next)\b", other.sent.text, re.I):
                 for c in other.countries:
                     if c.role in {"destination"} and c.iso2 != "KR":
                         add(c.iso2)
@@ -1134,8 +1142,9 @@ def _delegation(info: SentenceInfo, lead: list[SentenceInfo], title: str, dprk_l
     """The delegation type from the delegation phrase, else from the leader's title; None with no delegation."""
     sources = [info.sent.text] + [s.sent.text for s in lead if s is not info and s.sent.index <= info.sent.index + 2]
     sources.append(title)
+    others = {s.sent.text for s in lead if s.sent.index > info.sent.index and _other_delegation(s)}
     for text in sources:
-        if not lexicon.DELEGATION_WORD.search(text):
+        if not lexicon.DELEGATION_WORD.search(text) or text in others:
             continue
         phrase, family = _delegation_phrase(text)
         if family:

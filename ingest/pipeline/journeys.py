@@ -35,7 +35,7 @@ NEW_DELEGATION = re.compile(
     r"\b(?P<phrase>(?:[Aa]n?|[Aa]nother|[Aa] second|[Tt]he|[Uu]na?|[Uu]na seconda|[Dd]elegations?)\s+"
     r"(?:[\w'’-]+\s+){0,8}?(?:delegations?|delegazione|delegación|delegação|делегация)(?:\s+(?:of|from|del|de|da)\s+"
     r"(?:the\s+)?[^,;]{0,80}?)?)\s*,?\s*(?:(?:which is |who is )?(?:led|headed|guidata|guidato|encabezada|"
-    r"liderada|chefiada)\s+(?:by|da|por)|во главе с)\s+(?:(?:[\w'’.-]+\s+){0,6}?)(?P<name>[A-Z][\w'’-]+"
+    r"liderada|chefiada)\s+(?:by|da|dal|dalla|dallo|por|pelo|pela)|во главе с)\s+(?:(?:[\w'’.-]+\s+){0,6}?)(?P<name>[A-Z][\w'’-]+"
     r"(?:[ -][A-Z][\w'’-]+){1,3})")
 
 
