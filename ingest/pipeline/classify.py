@@ -951,9 +951,10 @@ def _analyze(article: ArticleInput) -> Analysis:
             # more fully ("visited Laos" then "met ... in Vientiane last Friday").
             best = (score, info, why)
             if "foreign side named" not in why:
-                window = [x for x in scored[pos + 1:pos + 3]
-                          if x[1].sent.index <= info.sent.index + 2 and "foreign side named" in x[2]
-                          and x[0] >= score and not _other_delegation(x[1])]
+                window = [x for x in scored[pos + 1:pos + 2]
+                          if x[1].sent.index == info.sent.index + 1 and "foreign side named" in x[2]
+                          and x[0] >= score and not _other_delegation(x[1])
+                          and not re.match(r"^\s*(?:Earlier|Later|Also|Meanwhile|Separately)\b", x[1].sent.text)]
                 if window:
                     best = window[0]
             break
@@ -1092,7 +1093,7 @@ def _countries(kind: str, direction: str, info: SentenceInfo, lead: list[Sentenc
             if other.sent.index == info.sent.index:
                 continue
             if _other_delegation(other) or re.search(r"\b(?:meanwhile|also met|not|never|might|would)\b",
-                                                     other.sent.text, re.I):
+                                                     other.sent.text, re.I) or lexicon.HISTORY.search(other.sent.text):
                 continue
             # The rest of the itinerary: "the tour will take the delegation to Vietnam and Laos".
             if any(t.name in {"to visit", "on a visit", "visited", "tour", "arrival", "departure"} for t in other.triggers) \
