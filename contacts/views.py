@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -135,20 +136,12 @@ class TimelineEntry:
     head: Contact
     delegation: Delegation | None = None
     items: list[Contact] = field(default_factory=list)
+    # The whole trip's route (origin, then every stop), whatever the filters leave of its contacts.
+    route: list[str] = field(default_factory=list)
 
     @property
     def month(self) -> dt.date:
         return self.head.start_date.replace(day=1)
-
-    @property
-    def route(self) -> list[str]:
-        names: list[str] = []
-        for item in self.items:
-            if item.kind == Contact.Kind.VISIT:
-                name = item.place.name if item.place_id else item.country.name
-                if not names or names[-1] != name:
-                    names.append(name)
-        return names
 
     @property
     def kinds(self) -> dict[str, int]:
@@ -159,12 +152,34 @@ def _participants_prefetch() -> Prefetch:
     return Prefetch("participants", queryset=Participant.objects.select_related("person").order_by("side", "pk"))
 
 
+def trip_routes(delegation_ids: list[int]) -> dict[int, list[str]]:
+    """Each trip's route as place names: the origin (the capital, for a DPRK delegation abroad), then its stops."""
+    if not delegation_ids:
+        return {}
+    routes: dict[int, list[str]] = defaultdict(list)
+    visits = (
+        Contact.objects.filter(delegation_id__in=delegation_ids, kind=Contact.Kind.VISIT)
+        .exclude(review_status=ReviewStatus.REJECTED)
+        .select_related("place", "country", "delegation__sending_country__capital")
+        .order_by("delegation_id", "itinerary_order", "start_date", "pk")
+    )
+    for visit in visits:
+        route = routes[visit.delegation_id]
+        delegation = visit.delegation
+        if not route and delegation.direction == Direction.OUTBOUND and delegation.sending_country.capital_id:
+            route.append(delegation.sending_country.capital.name)
+        name = visit.place.name if visit.place_id else visit.country.name
+        if not route or route[-1] != name:
+            route.append(name)
+    return routes
+
+
 def timeline_entries(queryset: QuerySet[Contact], request: HttpRequest) -> tuple[list[TimelineEntry], KeysetPage]:
     """A page of timeline entries: each trip appears once, at its newest matching contact.
 
     The page is keyset-paginated over "head" rows (contacts without a delegation, and the newest
     matching contact of each delegation), then one query fetches every matching contact of the
-    trips on the page. Three queries whatever the page size.
+    trips on the page and one their routes. Four queries whatever the page size.
     """
     newer_in_same_trip = queryset.filter(delegation=OuterRef("delegation")).filter(
         Q(start_date__gt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
@@ -184,14 +199,24 @@ def timeline_entries(queryset: QuerySet[Contact], request: HttpRequest) -> tuple
         )
         for row in trip_rows:
             items[row.delegation_id].append(row)
+    routes = trip_routes(trip_ids)
     entries = []
     for row in page.rows:
         if row.delegation_id:
             trip = items.get(row.delegation_id) or [row]
-            entries.append(TimelineEntry(head=row, delegation=trip[0].delegation, items=trip))
+            route = routes.get(row.delegation_id, [])
+            entries.append(TimelineEntry(head=row, delegation=trip[0].delegation, items=trip, route=route))
         else:
             entries.append(TimelineEntry(head=row))
     return entries, page
+
+
+def _summary(filterset: ContactFilterSet, request: HttpRequest) -> tuple[int, list]:
+    """Count and facet counts: whole-table aggregates, cached per filters and data version."""
+    query = request.GET.copy()
+    for key in ("before", "after"):
+        query.pop(key, None)
+    return api.cached("summary", query.urlencode(), lambda: (filterset.qs.count(), contact_facets(filterset)))
 
 
 @require_GET
@@ -201,12 +226,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     """The home page: contacts newest first, grouped by month, trips folded into one expandable entry."""
     filterset = contact_filterset(request)
     entries, page = timeline_entries(filterset.qs, request)
+    total, facets = _summary(filterset, request)
     context = {
         "filterset": filterset,
         "entries": entries,
         "page": page,
-        "total": filterset.qs.count(),
-        "facets": contact_facets(filterset),
+        "total": total,
+        "facets": facets,
         "period": describe_period(filterset),
         "is_editor": is_editor(request.user),
     }
@@ -218,20 +244,31 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/contact_list.html", context)
 
 
+def _tile_options() -> dict[str, str]:
+    """Optional tile server (`MAP_TILE_URL`, e.g. an internal OSM mirror); the default is the offline basemap.
+
+    A tile host must also be allowed in the CSP's img-src.
+    """
+    url = getattr(settings, "MAP_TILE_URL", "")
+    return {"tiles": url, "tiles_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "")} if url else {}
+
+
 @require_GET
 @reader_required
 def contact_map(request: HttpRequest) -> HttpResponse:
     """Map of the filtered contacts: markers per place, each delegation's itinerary as a line."""
     filterset = contact_filterset(request)
     query = request.GET.urlencode()
+    total, facets = _summary(filterset, request)
     context = {
         "filterset": filterset,
-        "facets": contact_facets(filterset),
-        "total": filterset.qs.count(),
+        "facets": facets,
+        "total": total,
         "period": describe_period(filterset),
         "map_config": {
             "geojson": reverse("contacts:export_geojson") + (f"?{query}" if query else ""),
             "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
+            **_tile_options(),
         },
     }
     return _page(request, "contacts/map.html", context)
@@ -354,6 +391,7 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_config": {
             "data": api.delegation_geojson(delegation, stops),
             "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
+            **_tile_options(),
         },
     }
     return _page(request, "contacts/delegation_detail.html", context, editable=delegation)

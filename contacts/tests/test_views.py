@@ -136,6 +136,7 @@ def test_trip_shows_only_the_contacts_that_match_the_filters(analyst):
     trip = trip_scenario()
     html = analyst.get(reverse("contacts:list"), {"kind": "meeting"}).content.decode()
     assert set(_ids(html)) == {m.pk for m in trip["meetings"]}
+    assert "Pyongyang → Beijing → Hanoi → Vientiane" in html  # the route is the trip's, not the filter's
 
 
 def test_keyset_pages_cover_every_entry_once_and_keep_the_filters(analyst):
@@ -245,7 +246,7 @@ def test_delegation_page_shows_itinerary_meetings_members_sources_and_history(an
     member = PersonFactory(name="Ri Chang Ho")
     DelegationMemberFactory(delegation=trip["delegation"], person=member, title="vice department director")
     html = analyst.get(reverse("contacts:delegation", args=[trip["delegation"].pk])).content.decode()
-    table = html[html.index('<table class="data itinerary">') : html.index("</table>")]
+    table = html[html.index('<table class="data stack itinerary">') : html.index("</table>")]
     assert table.index("Beijing") < table.index("Hanoi") < table.index("Vientiane")
     assert "Host of Hanoi meets Kim Song Nam." in table
     assert "Director" in html and "vice department director" in html  # posts on those dates

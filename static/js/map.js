@@ -156,7 +156,14 @@
     map.attributionControl.addAttribution("Natural Earth");
     var numbered = container.getAttribute("data-mode") === "delegation";
     if (!numbered) { legend(map); }
-    var basemap = addBasemap(map, config.basemap);
+    var basemap;
+    if (config.tiles) {
+      // A tile server was configured (MAP_TILE_URL): use it instead of the offline basemap.
+      L.tileLayer(config.tiles, { attribution: config.tiles_attribution || "", maxZoom: 18 }).addTo(map);
+      basemap = Promise.resolve();
+    } else {
+      basemap = addBasemap(map, config.basemap);
+    }
     var data = config.data ? Promise.resolve(config.data)
       : fetch(config.geojson, { credentials: "same-origin" }).then(function (r) { return r.json(); });
     Promise.all([basemap, data]).then(function (results) {
