@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import itertools
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -896,7 +897,8 @@ def secondary_indexes(cursor, tables: Sequence[str]) -> list[tuple[str, str]]:
         JOIN pg_class t ON t.oid = i.indrelid
         WHERE t.relname = ANY(%s)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-        ORDER BY 1
+        -- Smallest tables first: the pages are usable before the long full-text index on articles is done.
+        ORDER BY pg_relation_size(t.oid), 1
         """,
         [list(tables)],
     )
@@ -988,7 +990,8 @@ def generate(
 
         began = time.perf_counter()
         for _, definition in dropped:
-            cursor.execute(definition)
+            # IF NOT EXISTS: an index an operator built by hand meanwhile is kept, not an error.
+            cursor.execute(re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", definition))
         timings["rebuild indexes"] = time.perf_counter() - began
         if dropped:
             log(f"rebuilt {len(dropped)} indexes in {timings['rebuild indexes']:.1f} s")

@@ -197,7 +197,10 @@ def latency_result(
     target = f"p95 ≤ {target_ms:g} ms"
     if not urls or any(u is None for u in urls):
         return Result(name, target, NOT_BUILT)
-    timings, status = time_requests(client, urls, count, **kwargs)
+    try:
+        timings, status = time_requests(client, urls, count, **kwargs)
+    except httpx.TimeoutException:
+        return Result(name, target, f"timed out (> {client.timeout.read:.0f} s) at {urls[0]}", ok=False)
     if status == 404 and not timings:
         return Result(name, target, NOT_BUILT + " (404)")
     if status >= 400:
@@ -236,8 +239,20 @@ def sample_ids(sql: str, params: Sequence = ()) -> list:
         return [row[0] for row in cursor.fetchall()]
 
 
-def page_latencies(server: Server, requests: int, log: Callable[[str], None]) -> list[Result]:
-    results = []
+class _LoggedList(list):
+    """Results that print themselves as they arrive: a long run shows progress."""
+
+    def __init__(self, log: Callable[[str], None]):
+        super().__init__()
+        self.log = log
+
+    def append(self, result: Result) -> None:
+        self.log(f"  {result.name}: {result.value}")
+        super().append(result)
+
+
+def page_latencies(server: Server, requests: int, log: Callable[[str], None], deep_page: int = 1000) -> list[Result]:
+    results = _LoggedList(log)
     client = httpx.Client(base_url=server.base_url, timeout=120)
     timeline = url_for("contacts:list")
     # Three filters of the timeline's FilterSet: a country, a kind and a period.
@@ -251,11 +266,12 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None]) ->
             "Timeline, first page, HTMX partial", 50, client, [timeline], requests, headers={"HX-Request": "true"}
         )
     )
-    deep = deep_page_url(client, timeline, 1000, log) if timeline else None
-    result = latency_result("Timeline, page 1,000 (keyset cursor)", 50, client, [deep], requests)
-    if timeline and deep is None:
-        result.value = "n/a (fewer than 1,000 pages)"
-    results.append(result)
+    if deep_page > 1:
+        deep = deep_page_url(client, timeline, deep_page, log) if timeline else None
+        result = latency_result(f"Timeline, page {deep_page:,} (keyset cursor)", 50, client, [deep], requests)
+        if timeline and deep is None:
+            result.value = f"n/a (fewer than {deep_page:,} pages)"
+        results.append(result)
 
     geojson = url_for("contacts:export_geojson")
     if geojson:
@@ -351,7 +367,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None]) ->
         found = "Kim Song Nam" in client.get(f"{search}?q=Kim+Sung+Nam").text
         results[-1].value += "; finds Kim Song Nam" if found else "; does NOT find Kim Song Nam"
     client.close()
-    return results
+    return list(results)
 
 
 # CSV ----------------------------------------------------------------------------------------------------

@@ -216,6 +216,7 @@ def main(
     force: bool,
     log: Callable[[str], None],
     json_out: str | None = None,
+    deep_page: int = 1000,
 ) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     check_target(connection.settings_dict["NAME"], force)
@@ -242,7 +243,7 @@ def main(
         measure.collectstatic(log)
     if "pages" in parts:
         with measure.gunicorn(database_url(), port, workers, log) as server:
-            results += measure.page_latencies(server, requests, log)
+            results += measure.page_latencies(server, requests, log, deep_page=deep_page)
     if "csv" in parts:
         if data["contacts_contact"] >= CSV_ROWS:
             url = database_url()

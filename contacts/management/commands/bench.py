@@ -32,6 +32,9 @@ class Command(BaseCommand):
             choices=run.PARTS,
             help="Run only this part (repeatable). Default: all.",
         )
+        parser.add_argument(
+            "--deep-page", type=int, default=1000, help="Timeline page reached by following cursors (0: skip)."
+        )
         parser.add_argument("--keep-indexes", action="store_true", help="Load with secondary indexes in place.")
         parser.add_argument("--port", type=int, default=8050, help="Port for the gunicorn the bench starts.")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
@@ -60,4 +63,5 @@ class Command(BaseCommand):
             force=options["force"],
             log=lambda line: self.stdout.write(line),
             json_out=options["json_out"],
+            deep_page=options["deep_page"],
         )
