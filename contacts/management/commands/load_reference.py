@@ -6,6 +6,7 @@ whose values differ are written, so a second run writes nothing and leaves no hi
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import defaultdict
@@ -14,11 +15,13 @@ import pghistory
 import pgtrigger
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import CharField, F, Func, Value
 
 from contacts import reference
 from contacts.models import Country, Organization, Place, normalize_name
 
 BATCH = 2000
+SEPARATOR = "\x1f"  # joins aliases for the digest; appears in no name
 # A capital found by coordinates must lie this close to the reference point (km).
 CAPITAL_RADIUS_KM = 40
 
@@ -80,9 +83,23 @@ def places_load(min_population: int = 15000) -> dict[str, int]:
                 continue
         chosen[key] = city
 
-    by_geonameid = {p.geonameid: p for p in Place.objects.filter(geonameid__isnull=False)}
-    # Places entered by hand (or capitals made from coordinates) are adopted by name.
-    by_name = {(p.country_id, p.name): p for p in Place.objects.filter(geonameid__isnull=True)}
+    # Existing rows are compared through a digest of their aliases, computed in the database: fetching
+    # 33,000 alias arrays costs more than the whole comparison.
+    digest = Func(
+        Func(F("aliases"), Value(SEPARATOR), function="array_to_string", output_field=CharField()),
+        function="md5",
+        output_field=CharField(),
+    )
+    rows = Place.objects.annotate(aliases_md5=digest).values_list(
+        "pk", "geonameid", "name", "country_id", "aliases_md5", "latitude", "longitude", "population"
+    )
+    by_geonameid, by_name = {}, {}
+    for row in rows:
+        if row[1] is not None:
+            by_geonameid[row[1]] = row
+        else:
+            # Places entered by hand (or capitals made from coordinates) are adopted by name.
+            by_name[(row[3], row[2])] = row
     to_create, to_update, fields = [], [], set()
     for city in chosen.values():
         values = {
@@ -94,16 +111,25 @@ def places_load(min_population: int = 15000) -> dict[str, int]:
             "population": city.population,
             "geonameid": city.geonameid,
         }
-        place = by_geonameid.get(city.geonameid) or by_name.get((values["country_id"], city.name))
-        if place is None:
+        row = by_geonameid.get(city.geonameid) or by_name.get((values["country_id"], city.name))
+        if row is None:
             to_create.append(Place(**values))
             continue
-        changed = _changed(place, values)
+        pk, _, name, country_id, aliases_md5, latitude, longitude, population = row
+        current = {
+            "name": name,
+            "country_id": country_id,
+            "latitude": latitude,
+            "longitude": longitude,
+            "population": population,
+            "geonameid": row[1],
+        }
+        changed = [name for name, value in current.items() if values[name] != value]
+        if aliases_md5 != hashlib.md5(SEPARATOR.join(city.aliases).encode()).hexdigest():
+            changed.append("aliases")
         if changed:
-            for name in changed:
-                setattr(place, name, values[name])
             fields.update(changed)
-            to_update.append(place)
+            to_update.append(Place(pk=pk, **values))
     _places_copy(to_create)
     if to_update:
         Place.objects.bulk_update(to_update, sorted(fields), batch_size=BATCH)
@@ -149,14 +175,20 @@ def _find_capital(record: reference.CountryRecord, home: Country, places: list[P
 def capitals_link() -> dict[str, int]:
     """Point each country at its capital Place, creating the place from coordinates if GeoNames lacks it."""
     countries = {c.iso2: c for c in Country.objects.all()}
+    # A capital already set (by an earlier run or an editor) is kept.
+    needed = [
+        r
+        for r in reference.countries()
+        if r.capital and r.iso2 in countries and r.capital_country in countries and not countries[r.iso2].capital_id
+    ]
     places_by_country: dict[int, list[Place]] = defaultdict(list)
-    for place in Place.objects.only("id", "name", "latitude", "longitude", "population", "country_id"):
+    for place in Place.objects.filter(country__iso2__in={r.capital_country for r in needed}).only(
+        "id", "name", "latitude", "longitude", "population", "country_id"
+    ):
         places_by_country[place.country_id].append(place)
     created = updated = 0
-    for record in reference.countries():
-        home = countries.get(record.capital_country)
-        if not record.capital or home is None:
-            continue
+    for record in needed:
+        home = countries[record.capital_country]
         capital = _find_capital(record, home, places_by_country[home.id])
         if capital is None:
             lat, lng = record.capital_latlng or (None, None)
