@@ -217,13 +217,14 @@ def main(
     log: Callable[[str], None],
     json_out: str | None = None,
     deep_page: int = 1000,
+    keep_articles: bool = False,
 ) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     check_target(connection.settings_dict["NAME"], force)
     results: list[measure.Result] = []
     generation = None
     if "generate" in parts and not skip_generate:
-        generation = generate(scale, drop_indexes=not keep_indexes, force=force, log=log)
+        generation = generate(scale, drop_indexes=not keep_indexes, force=force, keep_articles=keep_articles, log=log)
         log("generation: " + ", ".join(f"{k} {v:.1f} s" for k, v in generation.items()))
     if parts == ["querycounts"] and json_out:
         Path(json_out).write_text(json.dumps(measure.query_counts()))

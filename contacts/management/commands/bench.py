@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--deep-page", type=int, default=1000, help="Timeline page reached by following cursors (0: skip)."
         )
+        parser.add_argument(
+            "--keep-articles",
+            action="store_true",
+            help="Regenerate records only, keeping the articles if counts match.",
+        )
         parser.add_argument("--keep-indexes", action="store_true", help="Load with secondary indexes in place.")
         parser.add_argument("--port", type=int, default=8050, help="Port for the gunicorn the bench starts.")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
@@ -64,4 +69,5 @@ class Command(BaseCommand):
             log=lambda line: self.stdout.write(line),
             json_out=options["json_out"],
             deep_page=options["deep_page"],
+            keep_articles=options["keep_articles"],
         )
