@@ -160,3 +160,18 @@ def test_merge_delegations_action(superuser_client):
     assert response.status_code == 302
     assert list(Delegation.objects.all()) == [keep]
     assert keep.contacts.count() == 1
+
+
+def test_history_includes_bulk_writes_and_raw_sql(superuser_client):
+    from django.db import connection
+
+    person = PersonFactory(name="Before")
+    Person.objects.filter(pk=person.pk).update(notes="changed by a worker's bulk update")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE contacts_person SET name = 'Changed in SQL' WHERE id = %s", [person.pk])
+    (created,) = Person.objects.bulk_create([Person(name="Bulk created")])
+
+    page = superuser_client.get(reverse("admin:contacts_person_history", args=[person.pk]))
+    assert b"changed by a worker&#x27;s bulk update" in page.content
+    assert b"Changed in SQL" in page.content
+    assert MiddlewareEvents.objects.tracks(created).filter(pgh_label="insert").count() == 1
