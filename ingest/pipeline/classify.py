@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from ingest.pipeline import gazetteer, lexicon
 from ingest.pipeline.dates import Dateline, find_dates, parse_dateline
@@ -118,7 +118,7 @@ _ABBREVIATIONS = {
     "oct", "nov", "dec", "gen", "lt", "col", "prof", "jr", "sr", "inc", "co", "corp", "vs", "etc", "a.i",
     "u.s", "u.n", "c.c", "p.m", "a.m", "d.c", "messrs", "rev", "gov", "sen", "rep", "vol", "approx",
 }
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?:\s+|(?=[A-Z][a-z]))|\n\s*(?=[^a-z\s])")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)]*(?:\s+|(?=[A-Z][a-z]{2,}))|\n\s*(?=[^a-z\s])")
 
 
 @dataclass
@@ -140,7 +140,8 @@ def split_sentences(text: str, limit: int = MAX_SENTENCES) -> list[Sentence]:
         chunk = text[start:m.start() + 1]
         if "\n" in m.group(0) and text[m.end():m.end() + 1].islower():
             continue
-        if "\n" not in m.group(0):
+        glued = not any(ch.isspace() for ch in m.group(0))  # "9:40 p.m.The train": a lost space
+        if "\n" not in m.group(0) and not glued:
             before = re.search(r"([\w.']+)[.!?]*$", text[max(0, m.start() - 15):m.start() + 1])
             word = (before.group(1) if before else "").rstrip(".").lower()
             after = text[m.end():m.end() + 1]
@@ -244,6 +245,8 @@ class Context:
     known_dprk: dict[str, str] = field(default_factory=dict)  # surname/key -> full name
     known_foreign: dict[str, str] = field(default_factory=dict)
     south: bool = False  # the copy is about the South (Seoul's president, ministers, Cheong Wa Dae)
+    relative: date | None = None  # the day weekday words count from (None when the page date is wrong)
+    decisive: int = 0  # index of the sentence that decided
 
 
 def _country_role(sentence: str, start: int, end: int) -> str:
@@ -733,7 +736,8 @@ def _cities_in(text: str) -> list[tuple[str, gazetteer.CityInfo, int, int]]:
     for name, city, start, end in gazetteer.find_cities(text):
         before = text[max(0, start - 30):start]
         after = text[end:end + 12]
-        located = re.search(r"\b(?:in|at|to|from|for|into|near|visit(?:ed|ing)?|via|through|reach(?:ed)?|"
+        located = re.search(r"\b(?:in|at|to|from|for|into|near|visit(?:ed|ing)?|via|through|reach(?:ed)?|departed|left|"
+                            r"leaving|leaves|town of|city of|capital of|station of|village of|cities of|"
                             r"ad|a|en|em|no|na|в|di|de|del)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", before, re.I) or \
             re.match(r"^(?:'s|’s|\s+(?:City|Municipality|Station|airport|International Airport))", after) or \
             re.search(r"(?:^|\n)\s*$", before)
@@ -817,7 +821,7 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
         if info.sent.index < s.sent.index <= info.sent.index + 2 and s.triggers and not _other_delegation(s)
     ]
     for pos, source in enumerate(candidates):
-        mentions = [d for d in find_dates(source.sent.text, reference) if not d.reported]
+        mentions = [d for d in find_dates(source.sent.text, reference, ctx.relative) if not d.reported]
         # Dates inside "anniversary of ..." or "on the occasion of" phrases are not the event.
         usable = []
         for d in mentions:
@@ -843,9 +847,9 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
             break
     if ctx.dateline.value:
         return ctx.dateline.value, "day", "dateline"
-    if reference:
+    if reference and ctx.relative is not None:
         return reference, "day", "publication date"
-    return None, None, "no date"
+    return None, None, "no date" if ctx.relative is not None else "no date (the page date looks wrong)"
 
 
 class _LazyInfos:
@@ -912,6 +916,9 @@ def _analyze(article: ArticleInput) -> Analysis:
     reference = dateline.value or article.published
     ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
     ctx.south = not kcna and bool(_SOUTH.search(folded[:1500]))
+    ctx.relative = reference
+    if not dateline.value and article.published and _page_date_suspect(folded, article.published):
+        ctx.relative = None
 
     # The dateline is blanked out, not cut: a summary paragraph may come before it (TASS, Reuters).
     body = folded[:dateline.start] + "\n" + " " * (dateline.end - dateline.start - 1) + folded[dateline.end:] \
@@ -967,6 +974,7 @@ def _analyze(article: ArticleInput) -> Analysis:
         return _empty(["no sentence reports a contact with a DPRK side and a foreign side"], top_score)
 
     score, info, why = best
+    ctx.decisive = info.sent.index
     if t_score >= RELEVANCE_THRESHOLD:
         score = min(1.0, score + 0.1)
     reasons = [f"decided by sentence {info.sent.index + 1}"] + why
@@ -1017,6 +1025,13 @@ def _analyze(article: ArticleInput) -> Analysis:
         return _empty(reasons + ["no foreign counterpart"], analysis.score)
     analysis.journeys = build_journeys(analysis, infos[:10], ctx)
     return analysis
+
+
+def _page_date_suspect(text: str, published: date) -> bool:
+    """A mirror's page date: every explicit date the lead gives is weeks before it ("left on March 21" in a
+    page dated May 28). Weekday words then cannot be resolved against the page date."""
+    explicit = [d.value for d in find_dates(text[:2500], published, None) if d.how in {"mdy", "dmy"} and d.value]
+    return bool(explicit) and max(explicit) < published - timedelta(days=21)
 
 
 def _known_place(city: str) -> bool:

@@ -83,6 +83,7 @@ _REPORT_BEFORE = re.compile(
 )
 
 
+_EXPLICIT = {"range", "mdy", "dmy", "numeric", "iso"}
 _WEEKDAY_HINT = re.compile("|".join(sorted(WEEKDAYS, key=len, reverse=True)))
 _WORD_HINT = re.compile(r"today|this morning|this afternoon|this evening|tonight|yesterday|oggi|hoy|hoje|ieri|ayer|"
                         r"ontem|сегодня|вчера")
@@ -185,8 +186,15 @@ def _title_city(city: str) -> str:
     return " ".join(w.capitalize() if w.isupper() else w for w in city.split())
 
 
-def find_dates(text: str, reference: date | None) -> list[DateMention]:
-    """Every date phrase in `text`, resolved against `reference` (None when it cannot be resolved)."""
+def find_dates(text: str, reference: date | None, relative: date | None | bool = True) -> list[DateMention]:
+    """Every date phrase in `text`, resolved against `reference` (None when it cannot be resolved).
+
+    `relative` is the day weekday words, "on the 17th", "today" and "yesterday" count from; by default the
+    reference. Pass None when the page date is known to be wrong (a mirror): such words then stay unresolved
+    while explicit dates still resolve.
+    """
+    if relative is True:
+        relative = reference
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     lower = text.lower()
@@ -205,8 +213,8 @@ def find_dates(text: str, reference: date | None) -> list[DateMention]:
         for m in pattern.finditer(text):
             if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
                 continue
-            value, precision = _resolve(how, m, reference)
-            if how == "weekday" and value is None and reference is not None:
+            value, precision = _resolve(how, m, reference if how in _EXPLICIT else relative)
+            if how == "weekday" and value is None and relative is not None:
                 continue
             if how in {"mdy", "dmy"} and value is None and reference is not None and not m.group("year"):
                 continue

@@ -16,6 +16,7 @@ from functools import lru_cache
 import pycountry
 
 from contacts import reference
+from ingest.pipeline.names import NOT_NAME_WORDS
 
 # Languages of the foreign-language reports we read (trips are covered in Italian, Portuguese,
 # Russian and Spanish); pycountry ships ISO 3166 translations for each.
@@ -294,8 +295,10 @@ def city_index() -> dict[str, list[CityInfo]]:
                 ):
                     names.add(alias)
         for name in names:
-            if name in CITY_STOPWORDS:
+            if name in CITY_STOPWORDS or len(name) < 3 or len(name) == 3 and city.population < 200_000:
                 continue
+            if " " not in name and name.lower() in NOT_NAME_WORDS and not is_capital and city.population < 1_000_000:
+                continue  # "Republic", "Union", "Victoria": title and organisation words
             index.setdefault(name, []).append(info)
     for infos in index.values():
         infos.sort(key=lambda c: (not c.capital, -c.population))

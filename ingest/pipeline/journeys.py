@@ -49,8 +49,8 @@ def _stage(text: str) -> str | None:
     return None
 
 
-def _sentence_day(text: str, reference: date | None) -> date | None:
-    for d in find_dates(text, reference):
+def _sentence_day(text: str, reference: date | None, relative: date | None | bool = True) -> date | None:
+    for d in find_dates(text, reference, relative):
         if d.value and not d.reported and d.how != "range":
             return d.value
     return None
@@ -113,7 +113,7 @@ def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) 
                 main.leader = name
                 main.phrase = main.phrase or phrase
                 continue
-            day = _sentence_day(info.sent.text, ctx.reference)
+            day = _sentence_day(info.sent.text, ctx.reference, ctx.relative)
             stops = []
             if direction == "outbound":
                 stops = [_stop(code, None, day if _arrival(info.sent.text) else None, None, False, info.sent.text)
@@ -170,55 +170,92 @@ def _span(infos: list[SentenceInfo], ctx: Context, outbound: bool, stops: list) 
     for info in infos:
         text = info.sent.text
         if outbound and lexicon.LEFT_HOME.search(text) and start is None:
-            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], ctx.reference)
+            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], ctx.reference, ctx.relative)
         if outbound and lexicon.RETURN_HOME.search(text) and end is None:
             m = lexicon.RETURN_HOME.search(text)
-            end = _sentence_day(text[m.start():], ctx.reference) or _sentence_day(text, ctx.reference)
+            end = _sentence_day(text[m.start():], ctx.reference, ctx.relative) or _sentence_day(text, ctx.reference, ctx.relative)
     return start, end
 
 
-_DEPART_PLACE = re.compile(r"\b(?:left|departed|departs|leaving|leaves)\s+(?:the\s+)?$", re.IGNORECASE)
+_DEPART_PLACE = re.compile(r"\b(?:left|departed|departs|leaving|leaves|from|boarded [\w ]{0,20}at)\s+(?:the\s+)?$",
+                           re.IGNORECASE)
+# A stop that did not happen or is only guessed at: "does not stop in Beijing", "predictions that he
+# might stop in Guangzhou", "his route through China was not known".
+_NOT_A_STOP = re.compile(r"\b(?:not|never|might|(?-i:may)|could|would|predict\w*|speculat\w*|rumou?r\w*|whether|"
+                         r"expected to stop|instead of|rather than)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:is|are) (?:expected|due|set|scheduled|slated) to\b|\bwill\b|\bis to (?:arrive|travel|visit)\b",
+                     re.IGNORECASE)
+_PAST_MOVE = re.compile(r"\b(?:arrived|landed|reached|left|departed|crossed|passed|returned)\b", re.IGNORECASE)
+_TRAIN_TRANSIT = re.compile(r"\b(?:train|rail|railway|motorcade|by car|border (?:town|city|station|crossing))\b", re.I)
+_AIRPORT_WELCOME = re.compile(r"\b(?:greeted|welcomed|received|met)\b[^.]{0,80}\b(?:airport|station)\b|"
+                              r"\b(?:airport|station)\b[^.]{0,80}\b(?:greeted|welcomed|received)\b", re.I)
 
 
 def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound: bool) -> list:
-    """Stops in the order the article tells them, with the dates its sentences give."""
-    from ingest.pipeline.classify import _cities_in
+    """Stops in the order the article tells them, with the dates its sentences give.
 
-    stops: list = []
+    A stop is a city (or a country when no city is named) in a place phrase of a sentence about the
+    journey. Arrival and departure days come from the sentence's date phrase; a transit told without a date
+    takes the day of the sentence before ("crossed into Dandong later that night"). Places denied or guessed
+    at are left out, and so are sentences about another delegation.
+    """
+    from ingest.pipeline.classify import _cities_in, _other_delegation
+
     if not outbound:
         day = analysis.event_date if analysis.kind == "visit" else None
         city = next((c for c in analysis.cities), "Pyongyang")
         return [_stop("KP", city, day, None, False, analysis.evidence)]
+    stops: list = []
     wanted = set(analysis.countries)
+    main_country = analysis.countries[0] if analysis.countries else None
+    last_day = None
     for info in infos:
         text = info.sent.text
-        if re.search(r"\b(?:another|second|separate(?:ly)?)\b[^.]{0,30}\bdelegation", text, re.I):
+        if info.sent.index > ctx.decisive and _other_delegation(info) or lexicon.HISTORY.search(text):
             continue
-        if not info.triggers and not stops:
+        day = _sentence_day(text, ctx.reference, ctx.relative)
+        if not info.triggers and not stops and not lexicon.TRANSIT.search(text):
+            last_day = day or last_day
             continue
-        planned = bool(ANNOUNCED.search(text)) and not _arrival(text)
-        day = _sentence_day(text, ctx.reference)
-        transit_sentence = bool(lexicon.TRANSIT.search(text))
+        if day is None and stops and _AIRPORT_WELCOME.search(text):
+            pass
+        elif _AIRPORT_WELCOME.search(text) and stops and stops[-1].arrived is None and not _cities_in(text):
+            # "was greeted by ... at an airport Thursday": the arrival day of the stop just told.
+            stops[-1].arrived = day
+        planned = bool(ANNOUNCED.search(text) or _FUTURE.search(text)) and not _PAST_MOVE.search(text)
+        # A train ride through a country that is not the destination is a transit ("the train passed
+        # through Changsha", "arrived in Pingxiang" on the way home from Hanoi).
+        train = bool(_TRAIN_TRANSIT.search(text))
         mentioned = []
         for name, city, start, _end in _cities_in(text):
             if city.country == "KP":
                 continue
-            if wanted and city.country not in wanted and not transit_sentence:
+            before = text[max(0, start - 50):start]
+            transit = bool(lexicon.TRANSIT.search(before[-35:])) or (train and city.country != main_country)
+            if wanted and city.country not in wanted and not transit:
                 continue
-            mentioned.append((start, city.country, name, _DEPART_PLACE.search(text[max(0, start - 20):start])))
+            mentioned.append((start, city.country, name, transit))
+        city_starts = {m[0] for m in mentioned}
         for c in info.countries:
-            if c.iso2 in wanted and c.role in {"destination", "place"} and c.iso2 != "KP":
-                if not any(m[1] == c.iso2 for m in mentioned):
-                    mentioned.append((c.start, c.iso2, None, _DEPART_PLACE.search(text[max(0, c.start - 20):c.start])))
-        mentioned.sort()
-        for start, country, city, departing in mentioned:
-            near = text[max(0, start - 60):start + 40]
-            transit = bool(lexicon.TRANSIT.search(near)) and not re.search(r"\b(?:met|talks|visit)\b", near, re.I)
-            arrived = None if planned or departing else (day if _arrival(near) or _arrival(text) else None)
+            if c.iso2 == "KP" or c.role not in {"destination", "place", "transit"} or c.start in city_starts:
+                continue
+            if c.iso2 not in wanted and c.role != "transit":
+                continue
+            mentioned.append((c.start, c.iso2, None, c.role == "transit"))
+        mentioned.sort(key=lambda item: item[0])
+        for start, country, city, transit in mentioned:
+            near_before = text[max(0, start - 60):start]
+            if _NOT_A_STOP.search(text[max(0, start - 80):start + 40]):
+                continue
+            departing = bool(_DEPART_PLACE.search(near_before))
+            arriving = _arrival(text[max(0, start - 60):start + 40]) or transit
+            when = day if day else (last_day if transit else None)
+            arrived = None if planned or departing or not arriving else when
+            if transit and re.search(r"\bvia\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", near_before, re.I):
+                arrived = None  # "arrived in Vietnam via China": the day is Vietnam's, not China's
             departed = day if departing and not planned else None
-            if not planned and not arrived and not departed and re.search(r"\b(?:met|talks|held)\b", text, re.I):
-                arrived = None
             _merge(stops, _stop(country, gazetteer.fold(city) if city else None, arrived, departed, transit, text))
+        last_day = day or last_day
     return stops
 
 

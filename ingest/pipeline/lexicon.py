@@ -105,7 +105,8 @@ MILITARY_EVENT = re.compile(r"\b(?:missile|missiles|launch(?:ed|es)?|test-fir\w+
 HYPOTHETICAL = re.compile(r"\b(?:would|could|might|(?-i:may)|if|hope(?:s|d|fully)?|possible|possibility|likely|"
                           r"not aware|no plans?|plans? to|planning|proposal|proposed|invited (?:\w+ ){0,3}to visit|"
                           r"invitation to visit|rumou?r\w*|speculat\w+|consider\w*|whether)\b", I)
-HISTORY = re.compile(r"\b(?:anniversary|years? ago|last year|previous(?:ly)?|former(?:ly)?|in (?:19|20)\d\d|"
+HISTORY = re.compile(r"\b(?:anniversary|years? ago|last year|previously|former(?:ly)?|in (?:19|20)\d\d|prior to this|"
+                     r"twice|three times|first time since|that year|in those days|"
                      r"since (?:19|20)\d\d|history|historic(?:al)? (?:ties|relations)|back in|late)\b", I)
 ANNIVERSARY_OF = re.compile(r"\banniversary of (?:the )?(?:signing|conclusion|establishment|publication|"
                             r"adoption)\b", I)
