@@ -124,6 +124,14 @@ PEOPLE: dict[str, dict[str, Any]] = {
     "Sergei Shoigu": {"country": "RU", "aliases": ["Sergei Shoigu", "Sergey Shoygu", "Сергей Шойгу"]},
     "Sergey Lavrov": {"country": "RU", "aliases": ["Sergey Lavrov", "Sergei Lavrov", "Сергей Лавров"]},
     "Donald Trump": {"country": "US", "aliases": ["Donald Trump", "Donald J. Trump"]},
+    "Cha Hui Rim": {
+        "country": "KP",
+        "hangul": "차희림",
+        "aliases": ["Cha Hui-rim", "Cha Hui Rim", "차희림"],
+        "positions": [
+            {"title": "Chairman", "organization": "Korea-Laos Friendship Association"},
+        ],
+    },
 }
 
 
@@ -863,6 +871,56 @@ DELEGATIONS: list[dict[str, Any]] = [
             },
         ],
     },
+    {
+        "title": "DPRK-Laos Friendship Association delegation led by Cha Hui Rim (July 2018)",
+        "direction": Direction.OUTBOUND,
+        "sending_country": "KP",
+        "organization": "Korea-Laos Friendship Association",
+        "delegation_type": DelegationType.FRIENDSHIP,
+        "leader": "Cha Hui Rim",
+        "members": [
+            (
+                "Cha Hui Rim",
+                "leader",
+                "Chairman of the Pyongyang City People's Committee and of the DPRK-Laos Friendship Association",
+            )
+        ],
+        "start": D(2018, 7, 23),
+        "end": None,
+        "summary": (
+            "A delegation of the DPRK-Laos Friendship Association headed by Cha Hui Rim, chairman of the Pyongyang "
+            "City People's Committee and of the association, left Pyongyang on 23 July 2018 to visit Laos."
+        ),
+        "evidence": [
+            _ev(
+                "http://kcna.co.jp/item/2018/201807/news23/20180723-05ee.html",
+                "KCNA",
+                "Delegation of DPRK-Laos Friendship Association Leaves for Laos",
+                D(2018, 7, 23),
+                "A delegation of the DPRK-Laos Friendship Association headed by Cha Hui Rim ... left here Monday "
+                "to visit Laos.",
+            ),
+        ],
+        "stops": [
+            {
+                "country": "LA",
+                "place": None,
+                # The report gives the departure only: the stay in Laos is known to the month.
+                "start": D(2018, 7, 1),
+                "start_precision": "month",
+                "end": None,
+                "summary": "Friendship visit to Laos.",
+                "evidence": [
+                    _ev(
+                        "http://kcna.co.jp/item/2018/201807/news23/20180723-05ee.html",
+                        "KCNA",
+                        "Delegation of DPRK-Laos Friendship Association Leaves for Laos",
+                        D(2018, 7, 23),
+                    ),
+                ],
+            },
+        ],
+    },
 ]
 
 # Contacts without a delegation: messages, gifts and the like.
@@ -985,6 +1043,7 @@ class _Loader:
             "direction": spec.get("direction") or fixed.pop("direction"),
             "place": fixed.pop("place", None) if "place" in fixed else self.place(country.iso2, spec.get("place")),
             "end_date": spec.get("end"),
+            "start_precision": spec.get("start_precision", "day"),
             "summary": spec["summary"],
             **fixed,
         }

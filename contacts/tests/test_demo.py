@@ -56,7 +56,7 @@ def test_demo_has_the_floral_basket_and_documented_contacts_across_years(countri
     assert {d.year for d in Contact.objects.dates("start_date", "year")} >= {2019, 2023, 2024}
     assert set(Contact.objects.values_list("direction", flat=True)) == {"outbound", "inbound", "remote"}
     assert set(Contact.objects.values_list("kind", flat=True)) == {"visit", "meeting", "message", "agreement"}
-    assert {"party", "government", "military", "parliament"} <= set(
+    assert {"party", "government", "military", "parliament", "friendship"} <= set(
         Delegation.objects.values_list("delegation_type", flat=True)
     )
     for contact in Contact.objects.all():
