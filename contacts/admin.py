@@ -327,6 +327,12 @@ class DelegationAdmin(HistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
     actions = ["merge_delegations"]
 
+    def save_model(self, request, obj, form, change):
+        # A trip corrected by hand is not regrouped by later ingests (unless the editor unticks "locked").
+        if change and form.changed_data and "locked" not in form.changed_data:
+            obj.locked = True
+        super().save_model(request, obj, form, change)
+
     @admin.action(description="Merge selected delegations into one", permissions=["change"])
     def merge_delegations(self, request, queryset):
         return _merge_action(self, request, queryset, services.delegation_merge, "delegations")

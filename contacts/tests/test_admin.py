@@ -175,3 +175,25 @@ def test_history_includes_bulk_writes_and_raw_sql(superuser_client):
     assert b"changed by a worker&#x27;s bulk update" in page.content
     assert b"Changed in SQL" in page.content
     assert MiddlewareEvents.objects.tracks(created).filter(pgh_label="insert").count() == 1
+
+
+def test_a_delegation_edited_by_hand_is_locked(superuser_client):
+    delegation = DelegationFactory(title="Old title", locked=False)
+    url = reverse("admin:contacts_delegation_change", args=[delegation.pk])
+    form = superuser_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    data.update(
+        title="Corrected title",
+        sending_country=delegation.sending_country_id,
+        leader=delegation.leader_id,
+        start_date="2024-03-01",
+        end_date="2024-03-10",
+    )
+    data.pop("locked", None)
+    for prefix in ("contacts", "memberships", "evidence"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    response = superuser_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    delegation.refresh_from_db()
+    assert delegation.title == "Corrected title"
+    assert delegation.locked
