@@ -317,6 +317,7 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
             for m in pattern.finditer(text):
                 before = text[max(0, m.start() - 25):m.start()]
                 subordinate = bool(re.search(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
+                                             r"anniversary of|occasion of|"
                                              r"preparing for|preparations for)\s+(?:(?:his|her|their|its|the|a|an)\s+)?"
                                              r"(?:[\w-]+\s+){0,2}$",
                                              before, re.I)) or (name != "announced visit" and
@@ -740,6 +741,7 @@ def _cities_in(text: str) -> list[tuple[str, gazetteer.CityInfo, int, int]]:
                             r"leaving|leaves|town of|city of|capital of|station of|village of|cities of|"
                             r"ad|a|en|em|no|na|в|di|de|del)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", before, re.I) or \
             re.match(r"^(?:'s|’s|\s+(?:City|Municipality|Station|airport|International Airport))", after) or \
+            re.search(r"\bcapital,\s*$", before) or \
             re.search(r"(?:^|\n)\s*$", before)
         if not located:
             continue
@@ -754,6 +756,11 @@ def _delegation_phrase(text: str) -> tuple[str, str | None]:
         return "", None
     # The phrase: a few words before the head noun and the "of ..." complement after it.
     start = max(0, text.rfind(",", 0, m.start()) + 1, text.rfind(":", 0, m.start()) + 1, m.start() - 60)
+    clause = None
+    for clause in re.finditer(r"\b(?:that|who|which|said|reported|says)\b", text[start:m.start()]):
+        pass
+    if clause:
+        start += clause.end()
     stop_match = re.search(r"\b(?:led|headed|arrived|left|met|which|who|on|to|that|departed|was|is|has|had|"
                            r"were|are|including|for|from|at|in)\b|[,;(]", text[m.end():])
     end = m.end() + (stop_match.start() if stop_match else min(len(text) - m.end(), 90))
@@ -777,13 +784,14 @@ def _delegation_type(phrase: str, head: str) -> str | None:
     if re.search(r"\bparty and government|party-government|party-state\b", phrase, re.I):
         return "party"
     last_word = before_head.strip().split()[-1].lower() if before_head.strip() else ""
-    for family, pattern in lexicon.DELEGATION_TYPES:
-        if last_word and pattern.fullmatch(last_word):
-            return family
     if of_part:
+        # "A friendship visiting group of the Workers' Party of Korea": the body sending it decides.
         for family, pattern in lexicon.DELEGATION_TYPES:
             if pattern.search(of_part):
                 return family
+    for family, pattern in lexicon.DELEGATION_TYPES:
+        if last_word and pattern.fullmatch(last_word):
+            return family
     for family, pattern in lexicon.DELEGATION_TYPES:
         if pattern.search(phrase):
             return family
@@ -820,6 +828,9 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
         s for s in lead
         if info.sent.index < s.sent.index <= info.sent.index + 2 and s.triggers and not _other_delegation(s)
     ]
+    if re.match(r"^\s*(?:Attending|Present|Among those|On hand)\b", info.sent.text):
+        # "Attending the ceremony were ...": the ceremony and its day are in the sentence before.
+        candidates[1:1] = [s for s in lead if s.sent.index == info.sent.index - 1]
     for pos, source in enumerate(candidates):
         mentions = [d for d in find_dates(source.sent.text, reference, ctx.relative) if not d.reported]
         # Dates inside "anniversary of ..." or "on the occasion of" phrases are not the event.
@@ -999,7 +1010,7 @@ def _analyze(article: ArticleInput) -> Analysis:
         reasons.append(type_why)
     event_date, precision, date_why = _event_date(info, infos[:info.sent.index + 3], ctx, kind)
     reasons.append(f"date: {date_why}")
-    cities = _contact_cities(info, lead, ctx, direction, countries)
+    cities = _contact_cities(info, lead, ctx, direction, countries, kind)
 
     from ingest.pipeline.journeys import build_journeys
 
@@ -1144,12 +1155,14 @@ def _countries(kind: str, direction: str, info: SentenceInfo, lead: list[Sentenc
     if not chosen and foreign_lead and foreign_lead.country:
         add(foreign_lead.country)
     if not chosen:
-        # The deciding sentence names no country ("TASS Director General ... signed"): the lead's first.
-        for other in lead:
-            for c in other.countries:
-                if c.role == "actor" and c.iso2 not in {"KP", "KR"}:
-                    add(c.iso2)
-                    return chosen
+        # The deciding sentence names no country ("TASS Director General ... signed"): the lead's first
+        # actor, else the lead's first country of any kind.
+        for roles in ({"actor"}, {"actor", "place", "destination"}):
+            for other in lead:
+                for c in other.countries:
+                    if c.role in roles and c.iso2 not in {"KP", "KR"}:
+                        add(c.iso2)
+                        return chosen
     return chosen
 
 
@@ -1165,15 +1178,22 @@ def _delegation(info: SentenceInfo, lead: list[SentenceInfo], title: str, dprk_l
         phrase, family = _delegation_phrase(text)
         if family:
             return family, f"delegation type {family}: {phrase[:80]}"
+        if re.search(r"\b(?:take part in|taking part in|compete|competing|participate in|participating in)\b[^.]{0,60}"
+                     r"\b(?:Games|Olympics?|Championships?|World Cup|tournament|competition|marathon|league)\b", text):
+            return "sports", "delegation type sports: a sports event"
         leader = dprk_lead if direction == "outbound" else foreign_lead
         family = _title_type(leader.title if leader else "") or _title_type(text)
         if family:
             return family, f"delegation type {family} from the leader's title"
+    leader = dprk_lead if direction == "outbound" else foreign_lead
+    if leader and re.search(r"\b(?:minister|vice-minister|premier|vice-premier)\b", leader.title, re.I) and \
+            any(t.kind == "visit" and t.strength >= 3 for t in info.triggers):
+        return "government", "delegation type government: a minister's visit"
     return None, ""
 
 
 def _contact_cities(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, direction: str,
-                    countries: list[str]) -> list[str]:
+                    countries: list[str], kind: str = "visit") -> list[str]:
     """Where the contact took place, as written: cities in a place phrase of the deciding sentence and of
     the next sentences about the same event; Pyongyang for a contact in the DPRK reported from there."""
     cities: list[str] = []
@@ -1183,11 +1203,27 @@ def _contact_cities(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, 
             cities.append(name)
 
     following = [s for s in lead if info.sent.index < s.sent.index <= info.sent.index + 3]
+    previous_end = -10
     for source in [info] + following:
         if source is not info and _other_delegation(source):
             break
+        if source is not info and not any(not t.subordinate for t in source.triggers) and not re.match(
+                r"^\s*(?:They|It|The (?:delegation|troupe|group|team|ceremony|talks|meeting))\b", source.sent.text):
+            continue
         for name, city, start, _end in _cities_in(source.sent.text):
             before = source.sent.text[max(0, start - 30):start]
+            after = source.sent.text[_end:_end + 20]
+            adjacent = start - previous_end <= 1
+            previous_end = _end
+            if adjacent or re.match(r"^\s+(?:region|province|oblast|krai|state|county|prefecture|territory)\b", after,
+                                    re.I) or kind != "visit" and re.search(
+                                        r"\b(?:to be held|will be held|to take place)\s+(?:in|at)\s+$", before, re.I):
+                continue  # "Hangzhou Xiaoshan Airport", "the Amur region", a venue still to come
+            if direction == "remote":
+                if city.country != "KP" and re.search(r"\b(?:ceremony|took place|held|presented|handed)\b",
+                                                      source.sent.text, re.I):
+                    add(name)
+                continue
             if city.country == "KP":
                 if direction == "inbound" and name.lower() == "pyongyang" or direction == "inbound" and \
                         source is info:

@@ -149,7 +149,7 @@ DELEGATION_TYPES = [
     ("media", re.compile(r"\b(?:media|news agency|journalists?|press|radio|television|KCNA|TASS|Xinhua|"
                          r"newspaper)\b", I)),
     ("military", re.compile(r"\b(?:military|army|armed forces|KPA|defen[cs]e|navy|naval|air force|"
-                            r"People's Armed Forces|generals?)\b", I)),
+                            r"People's Armed Forces)\b", I)),
     ("parliament", re.compile(r"\b(?:parliament\w*|SPA|Supreme People's Assembly|State Duma|Duma|National Assembly|"
                               r"legislat\w+|congress|senate)\b", I)),
     ("economic", re.compile(r"\b(?:economic|trade|commerce|commercial|investment|business|chamber)\b", I)),
@@ -170,6 +170,7 @@ LEAD_BY = re.compile(r"\b(?:led by|headed by|leading|head of|guidata da|guidato 
 PRESENT_LIST = re.compile(r"\b(?:present (?:there|at|on)|were present|on hand|seen off|saw off|greeted|welcomed|"
                           r"accompanied by|attending|among those|met at the airport|received at)\b", I)
 NOT_PARTY_CONTEXT = re.compile(r"\b(?:anniversary|birth|birthday|statues?|portraits?|mausoleum|feats|exploits|"
+                               r"sister of|brother of|wife of|daughter of|son of|father of|grandfather of|"
                                r"invitation of|behests?|works? of|forged by|born|bust|memory|memorial|revolutionary career|"
                                r"idea of|ideas of|teachings?|name of|named after)\b[^.;]{0,30}$", I)
 
