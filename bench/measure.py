@@ -8,6 +8,7 @@ connection, so the numbers are latencies, not throughput under load.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -72,6 +73,8 @@ def server_env(database_url: str) -> dict[str, str]:
         PUBLIC_READ="1",
         DJANGO_SETTINGS_MODULE="config.settings.base",
         LOG_LEVEL="WARNING",
+        # A request the bench gave up on must not keep a backend busy (and skew what follows).
+        PGOPTIONS="-c statement_timeout=300000",
     )
     return env
 
@@ -108,6 +111,7 @@ def rss_kib(pid: int) -> int:
 class Server:
     base_url: str
     process: subprocess.Popen
+    database: str = ""
 
     @property
     def workers(self) -> list[int]:
@@ -140,7 +144,7 @@ def gunicorn(database_url: str, port: int, workers: int, log: Callable[[str], No
         stdout=logfile,
         stderr=logfile,
     )
-    server = Server(f"http://127.0.0.1:{port}", process)
+    server = Server(f"http://127.0.0.1:{port}", process, database_url.rsplit("/", 1)[-1])
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -170,25 +174,66 @@ def gunicorn(database_url: str, port: int, workers: int, log: Callable[[str], No
 # Latency -----------------------------------------------------------------------------------------------
 
 
+class CpuMeter:
+    """On-CPU time of the gunicorn workers and of their PostgreSQL backends, from /proc/<pid>/schedstat.
+
+    Requests are sent one at a time, so the growth of this sum across one request is the CPU that
+    request cost, app and database together. Unlike wall time it barely moves when other processes
+    compete for the cores: it estimates the latency on an idle machine (minus I/O waits).
+    """
+
+    def __init__(self, server: Server | None):
+        self.pids: list[int] = []
+        if server is None:
+            return
+        self.pids = list(server.workers)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [server.database],
+            )
+            self.pids += [row[0] for row in cursor.fetchall()]
+
+    def read(self) -> int:
+        total = 0
+        for pid in self.pids:
+            try:
+                total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
+
+
 def time_requests(
-    client: httpx.Client, urls: Sequence[str], count: int, warmup: int = 5, headers: dict | None = None
-) -> tuple[list[float], int]:
-    """Request the urls in turn (cycling), `warmup` untimed first; returns latencies in ms and the last status."""
+    client: httpx.Client,
+    urls: Sequence[str],
+    count: int,
+    warmup: int = 5,
+    headers: dict | None = None,
+    server: Server | None = None,
+) -> tuple[list[float], list[float], int]:
+    """Request the urls in turn (cycling), `warmup` untimed first.
+
+    Returns wall latencies and server CPU per request (ms), and the last status.
+    """
     status = 0
     for i in range(warmup):
         status = client.get(urls[i % len(urls)], headers=headers).status_code
         if status >= 400:
-            return [], status
-    timings = []
+            return [], [], status
+    meter = CpuMeter(server)  # after the warm-up, so that every backend is already connected
+    timings, cpu = [], []
     for i in range(count):
+        cpu_before = meter.read()
         began = time.perf_counter()
         response = client.get(urls[i % len(urls)], headers=headers)
         response.read()
         timings.append((time.perf_counter() - began) * 1000)
+        cpu.append((meter.read() - cpu_before) / 1e6)
         status = response.status_code
         if status >= 400:
-            return timings, status
-    return timings, status
+            return timings, cpu, status
+    return timings, cpu, status
 
 
 def latency_result(
@@ -198,7 +243,7 @@ def latency_result(
     if not urls or any(u is None for u in urls):
         return Result(name, target, NOT_BUILT)
     try:
-        timings, status = time_requests(client, urls, count, **kwargs)
+        timings, cpu, status = time_requests(client, urls, count, **kwargs)
     except httpx.TimeoutException:
         return Result(name, target, f"timed out (> {client.timeout.read:.0f} s) at {urls[0]}", ok=False)
     if status == 404 and not timings:
@@ -206,12 +251,15 @@ def latency_result(
     if status >= 400:
         return Result(name, target, f"HTTP {status} at {urls[0]}", ok=False)
     p50, p95 = percentile(timings, 50), percentile(timings, 95)
+    cpu50 = percentile(cpu, 50) if any(cpu) else None
+    cpu95 = percentile(cpu, 95) if any(cpu) else None
+    cpu_text = f"; server CPU p50 {cpu50:.1f} / p95 {cpu95:.1f} ms" if cpu50 is not None else ""
     return Result(
         name,
         target,
-        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms",
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms{cpu_text}",
         ok=p95 <= target_ms,
-        detail={"p50": p50, "p95": p95, "n": len(timings), "urls": list(urls[:3])},
+        detail={"p50": p50, "p95": p95, "cpu_p50": cpu50, "cpu_p95": cpu95, "n": len(timings), "urls": list(urls[:3])},
     )
 
 
@@ -253,22 +301,23 @@ class _LoggedList(list):
 
 def page_latencies(server: Server, requests: int, log: Callable[[str], None], deep_page: int = 1000) -> list[Result]:
     results = _LoggedList(log)
+    measure_one = functools.partial(latency_result, server=server)
     client = httpx.Client(base_url=server.base_url, timeout=120)
     timeline = url_for("contacts:list")
     # Three filters of the timeline's FilterSet: a country, a kind and a period.
     filtered = f"{timeline}?country=CN&kind=visit&date_from=2010-01-01" if timeline else None
-    results.append(latency_result("Timeline, first page", 50, client, [timeline], requests))
+    results.append(measure_one("Timeline, first page", 50, client, [timeline], requests))
     results.append(
-        latency_result("Timeline, first page, 3 filters (country, kind, period)", 50, client, [filtered], requests)
+        measure_one("Timeline, first page, 3 filters (country, kind, period)", 50, client, [filtered], requests)
     )
     results.append(
-        latency_result(
+        measure_one(
             "Timeline, first page, HTMX partial", 50, client, [timeline], requests, headers={"HX-Request": "true"}
         )
     )
     if deep_page > 1:
         deep = deep_page_url(client, timeline, deep_page, log) if timeline else None
-        result = latency_result(f"Timeline, page {deep_page:,} (keyset cursor)", 50, client, [deep], requests)
+        result = measure_one(f"Timeline, page {deep_page:,} (keyset cursor)", 50, client, [deep], requests)
         if timeline and deep is None:
             result.value = f"n/a (fewer than {deep_page:,} pages)"
         results.append(result)
@@ -281,7 +330,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
         began = time.perf_counter()
         response = client.get(geojson)
         cold = (time.perf_counter() - began) * 1000
-        result = latency_result("Map data, all places (GeoJSON, cached)", 50, client, [geojson], requests)
+        result = measure_one("Map data, all places (GeoJSON, cached)", 50, client, [geojson], requests)
         result.value += f"; uncached {cold:.0f} ms, {len(response.content) / 1e6:.2f} MB"
         result.detail["cold_ms"] = cold
         results.append(result)
@@ -290,7 +339,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
 
     delegations = sample_ids("SELECT id FROM contacts_delegation ORDER BY md5(id::text) LIMIT 50")
     results.append(
-        latency_result(
+        measure_one(
             "Delegation page (50 random)",
             50,
             client,
@@ -301,13 +350,13 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
     people = sample_ids("SELECT DISTINCT person_id FROM contacts_participant ORDER BY 1")
     people = sorted(people, key=lambda pk: hash((pk, 42)))[:50] if people else []
     results.append(
-        latency_result(
+        measure_one(
             "Official page (50 random)", 50, client, [url_for("contacts:person", pk) for pk in people], requests
         )
     )
     busiest = sample_ids("SELECT person_id FROM contacts_participant GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
     results.append(
-        latency_result(
+        measure_one(
             "Official page (busiest official)", 50, client, [url_for("contacts:person", pk) for pk in busiest], requests
         )
     )
@@ -316,7 +365,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
         "GROUP BY 1 ORDER BY count(*) DESC LIMIT 30"
     )
     results.append(
-        latency_result(
+        measure_one(
             "Country page (30 most frequent)",
             50,
             client,
@@ -325,7 +374,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
         )
     )
     results.append(
-        latency_result(
+        measure_one(
             "Country page (busiest: most contacts)",
             50,
             client,
@@ -346,7 +395,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
         "Laos party",
     ]
     results.append(
-        latency_result(
+        measure_one(
             "Full-text search (8 queries, 1M articles)",
             100,
             client,
@@ -355,7 +404,7 @@ def page_latencies(server: Server, requests: int, log: Callable[[str], None], de
         )
     )
     results.append(
-        latency_result(
+        measure_one(
             'Name search "Kim Sung Nam" (misspelled)',
             100,
             client,
