@@ -57,7 +57,8 @@ def db_url(fault_db):
 
 def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
-        return conn.execute(sql, params).fetchall()
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def wait_until(predicate, timeout: float, what: str, processes=()) -> None:

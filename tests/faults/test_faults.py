@@ -154,7 +154,7 @@ def test_postgres_restart_under_the_web_app(services, throwaway_postgres):
 
     def get(path: str) -> int:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=180) as response:
                 return response.status
         except urllib.error.HTTPError as exc:
             return exc.code
