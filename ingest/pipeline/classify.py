@@ -489,6 +489,10 @@ def _context_markers(context: str) -> list[tuple[int, str]]:
     return markers
 
 
+_PLACE_WORDS = {"municipality", "city", "airport", "station", "district", "province", "region", "county", "square",
+                "hall", "palace", "hotel", "street", "port", "island", "bay", "village", "town"}
+
+
 def _in_present_list(prefix: str) -> bool:
     """Whether a name comes inside a list opened by "Present there were", "seen off by", "greeted by"..."""
     matches = list(lexicon.PRESENT_LIST.finditer(prefix))
@@ -503,8 +507,9 @@ def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
     refs: list[NameRef] = []
     cities = gazetteer.city_index()
     for name, start, end in find_names(text):
-        if not is_korean_name(name) and (cities.get(name) or cities.get(name.split()[0]) and not dprk_figure(name)
-                                         and any(c.population > 200_000 for c in cities[name.split()[0]])):
+        parts = name.split()
+        if not is_korean_name(name) and (cities.get(name) or cities.get(parts[0]) and (
+                cities.get(parts[-1]) or parts[-1].lower() in _PLACE_WORDS)):
             continue  # "Hangzhou Xiaoshan", "Ho Chi Minh Municipality": places, not people
         before = text[max(0, start - 90):start]
         side, country, title = _name_side(text, start, end, name, ctx)
@@ -738,6 +743,7 @@ def _cities_in(text: str) -> list[tuple[str, gazetteer.CityInfo, int, int]]:
         before = text[max(0, start - 30):start]
         after = text[end:end + 12]
         located = re.search(r"\b(?:in|at|to|from|for|into|near|visit(?:ed|ing)?|via|through|reach(?:ed)?|departed|left|"
+                            r"(?:in|at) [A-Z][\w'-]+(?: [A-Z][\w'-]+)?(?:,| and)|"
                             r"leaving|leaves|town of|city of|capital of|station of|village of|cities of|"
                             r"ad|a|en|em|no|na|в|di|de|del)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", before, re.I) or \
             re.match(r"^(?:'s|’s|\s+(?:City|Municipality|Station|airport|International Airport))", after) or \
@@ -838,7 +844,7 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
         for d in mentions:
             before = source.sent.text[max(0, d.start - 40):d.start]
             if re.search(r"\b(?:anniversary|birthday|since|until|by|from|scheduled|slated|set|expected|due|will|"
-                         r"to be held|planned)\b[^.;]{0,30}$", before, re.I) and d.how != "range":
+                         r"to be held|planned)\b\s+(?:\S+\s+){0,3}$", before, re.I) and d.how != "range":
                 continue
             usable.append(d)
         if usable:
