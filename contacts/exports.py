@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Expression, F, OuterRef, QuerySet, Subquery
+from django.db.models import Expression, F, Func, OuterRef, Q, QuerySet, Subquery, TextField
 from django.http import HttpRequest, StreamingHttpResponse
 from django.templatetags.static import static
 from django.utils.http import content_disposition_header
@@ -29,7 +30,8 @@ BOM = "\ufeff".encode()
 STREAM_BLOCK_BYTES = 64 * 1024
 # A spreadsheet runs a cell starting with = + - @ tab or CR as a formula (OWASP "CSV injection");
 # a leading apostrophe makes it text. Applied in SQL so the COPY path stays fast.
-NEUTRALISE_SQL = r"""regexp_replace({col}, '^([=+\-@\t\r])', '''\1')"""
+# A CASE on the first character costs less than regexp_replace over millions of cells.
+NEUTRALISE_SQL = r"""CASE WHEN left({col}, 1) IN ('=', '+', '-', '@', E'\t', E'\r') THEN '''' || {col} ELSE {col} END"""
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,30 @@ class Column:
     text: bool = False
     date: bool = False
     boolean: bool = False
+    # For an array-valued expression: which element (1-based) this column shows.
+    element: int | None = None
 
 
-def _names(side: str) -> Subquery:
+def _participants() -> Subquery:
+    """Both sides' names from one correlated subquery per row: ARRAY[dprk names, foreign names]."""
     names = (
-        Participant.objects.filter(contact=OuterRef("pk"), side=side)
+        Participant.objects.filter(contact=OuterRef("pk"))
         .order_by()
         .values("contact")
-        .annotate(names=StringAgg("person__name", "; ", order_by=("role", "pk")))
+        .annotate(
+            names=Func(
+                StringAgg("person__name", "; ", order_by=("role", "pk"), filter=Q(side="dprk")),
+                StringAgg("person__name", "; ", order_by=("role", "pk"), filter=Q(side="foreign")),
+                template="ARRAY[%(expressions)s]",
+                output_field=ArrayField(TextField()),
+            )
+        )
         .values("names")
     )
-    return Subquery(names)
+    return Subquery(names, output_field=ArrayField(TextField()))
+
+
+PARTICIPANTS = _participants()
 
 
 def _sources() -> Subquery:
@@ -84,8 +99,8 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("delegation_type", F("delegation__delegation_type"), "party, government, military, parliament, ..."),
     Column("itinerary_order", F("itinerary_order"), "Position of a visit in its delegation's itinerary (1 = first)."),
     Column("transit", F("transit"), "true for a border or rail passage rather than a stop.", boolean=True),
-    Column("dprk_participants", _names("dprk"), "DPRK-side people, '; '-separated, leads first.", text=True),
-    Column("foreign_participants", _names("foreign"), "Foreign-side people, '; '-separated.", text=True),
+    Column("dprk_participants", PARTICIPANTS, "DPRK-side people, '; '-separated, leads first.", text=True, element=1),
+    Column("foreign_participants", PARTICIPANTS, "Foreign-side people, '; '-separated.", text=True, element=2),
     Column("summary", F("summary"), "One-sentence summary.", text=True),
     Column("confidence", F("confidence"), "0..1, how sure the pipeline or editor is."),
     Column("review_status", F("review_status"), "proposed or accepted."),
@@ -95,11 +110,20 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
 
 def copy_sql(queryset: QuerySet[Contact], columns: tuple[Column, ...] = CONTACT_COLUMNS) -> str:
     """The COPY statement for `queryset` with its parameters already bound (COPY takes none)."""
-    values = queryset.values(**{f"c{i}": column.expression for i, column in enumerate(columns)})
+    # Columns that share an expression (both participant lists) share one inner column.
+    aliases: dict[int, str] = {}
+    inner: dict[str, Expression] = {}
+    for column in columns:
+        if id(column.expression) not in aliases:
+            aliases[id(column.expression)] = f"c{len(aliases)}"
+            inner[aliases[id(column.expression)]] = column.expression
+    values = queryset.values(**inner)
     inner_sql, params = values.query.sql_with_params()
     outer = []
-    for i, column in enumerate(columns):
-        col = f"t.c{i}"
+    for column in columns:
+        col = f"t.{aliases[id(column.expression)]}"
+        if column.element is not None:
+            col = f"{col}[{column.element}]"
         if column.date:
             col = f"to_char({col}, 'YYYY-MM-DD')"
         elif column.boolean:
@@ -107,8 +131,10 @@ def copy_sql(queryset: QuerySet[Contact], columns: tuple[Column, ...] = CONTACT_
         elif column.text:
             col = NEUTRALISE_SQL.format(col=col)
         outer.append(f'{col} AS "{column.header}"')
+    by_header = {column.header: f"t.{aliases[id(column.expression)]}" for column in columns}
+    order = f"{by_header['start_date']} DESC, {by_header['contact_id']} DESC"
     # Timeline order again outside: a subquery's ORDER BY is not a promise about the outer rows.
-    select = f"SELECT {', '.join(outer)} FROM ({inner_sql}) AS t ORDER BY t.c3 DESC, t.c0 DESC"
+    select = f"SELECT {', '.join(outer)} FROM ({inner_sql}) AS t ORDER BY {order}"
     with connection.cursor() as cursor:
         # The client-side cursor binds the parameters exactly as the ORM would have.
         bound = cursor.mogrify(select, params)
