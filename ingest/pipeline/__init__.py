@@ -53,7 +53,6 @@ __all__ = [
 
 MAX_ATTEMPTS = 3
 FEED_FULL_TEXT_MIN = 400  # an entry with at least this much text is the article; shorter ones are fetched
-ARTICLE_LOCK_BASE = 0x1A71A5 << 40  # session advisory lock per article id: one worker at a time
 
 
 class InputError(Exception):
@@ -343,22 +342,30 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
 
 
 def _start(article_id: int) -> tuple[Article | None, Outcome | None]:
-    """Claim an attempt: finished articles and exhausted ones are not run again."""
-    with transaction.atomic():
-        article = Article.objects.select_for_update().filter(pk=article_id).first()
-        if article is None:
-            return None, Outcome(article_id, "", "missing", "no such article")
-        if article.status == Article.Status.FAILED:  # runs again only after article_retry (admin, --retry-failed)
-            return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
-        if article.status in store.DONE_STATUSES:
-            return None, Outcome(article.pk, article.url, article.status, "unchanged: already processed")
-        if article.attempts >= MAX_ATTEMPTS:
-            last = f" (last error: {article.failure_reason})" if article.failure_reason else ""
-            store.article_fail(article, f"gave up after {MAX_ATTEMPTS} attempts{last}")
-            return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
-        article.attempts += 1
-        article.save(update_fields=["attempts", "updated_at"])
-    return article, None
+    """Claim an attempt in one statement; finished, failed and exhausted articles are not run again.
+
+    The row lock the UPDATE takes also keeps a redelivered copy of the task from claiming the same
+    attempt at the same moment.
+    """
+    claimed = list(
+        Article.objects.raw(
+            "UPDATE ingest_article SET attempts = attempts + 1, updated_at = now() "
+            "WHERE id = %s AND status IN ('pending', 'fetched') AND attempts < %s RETURNING *",
+            [article_id, MAX_ATTEMPTS],
+        )
+    )
+    if claimed:
+        return claimed[0], None
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return None, Outcome(article_id, "", "missing", "no such article")
+    if article.status == Article.Status.FAILED:  # runs again only after article_retry (admin, --retry-failed)
+        return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
+    if article.status in store.DONE_STATUSES:
+        return None, Outcome(article.pk, article.url, article.status, "unchanged: already processed")
+    last = f" (last error: {article.failure_reason})" if article.failure_reason else ""
+    store.article_fail(article, f"gave up after {MAX_ATTEMPTS} attempts{last}")
+    return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
 
 
 def article_process(article_id: int, *, raise_transient: bool = False) -> Outcome:
@@ -367,15 +374,7 @@ def article_process(article_id: int, *, raise_transient: bool = False) -> Outcom
     Transient fetch errors are re-raised when `raise_transient` (the Celery task retries them);
     otherwise, like parse errors, they mark the article failed with the reason.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ARTICLE_LOCK_BASE + article_id])
-        if not cursor.fetchone()[0]:
-            return Outcome(article_id, "", "busy", "another worker is processing it")
-    try:
-        return _process(article_id, raise_transient=raise_transient)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [ARTICLE_LOCK_BASE + article_id])
+    return _process(article_id, raise_transient=raise_transient)
 
 
 def _process(article_id: int, *, raise_transient: bool) -> Outcome:
@@ -400,14 +399,14 @@ def _process(article_id: int, *, raise_transient: bool) -> Outcome:
                 apply.evidence_cite_duplicates(article)
             return Outcome(article.pk, article.url, article.status, f"copy of {original.url}")
         analysis = _analyze(article)
-        classification, extraction = propose.analysis_to_json(analysis)
-        article.classification, article.extraction = classification, extraction
-        article.save(update_fields=["classification", "extraction", "updated_at"])
+        article.classification, article.extraction = propose.analysis_to_json(analysis)
         if not analysis.relevant:
             article.status, article.processed_at, article.failure_reason = Article.Status.IRRELEVANT, timezone.now(), ""
-            article.save(update_fields=["status", "processed_at", "failure_reason", "updated_at"])
+            article.save(update_fields=["classification", "extraction", "status", "processed_at", "failure_reason",
+                                        "updated_at"])
             reasons = "; ".join(analysis.reasons[:3])
             return Outcome(article.pk, article.url, article.status, reasons)
+        article.save(update_fields=["classification", "extraction", "updated_at"])
         status, summary = _propose_and_apply(article, analysis)
         return Outcome(article.pk, article.url, status, summary)
     except TransientFetchError as exc:

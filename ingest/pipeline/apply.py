@@ -183,17 +183,26 @@ def _evidence_defaults(cited: Article, quote: str) -> dict:
     }
 
 
+def _copies(article: Article) -> list[Article]:
+    # Looked up once per article and kept on the instance: every record it supports cites them all.
+    if not hasattr(article, "_copies"):
+        article._copies = list(article.duplicates.all())
+    return article._copies
+
+
 def evidence_add(
     article: Article, *, contact: Contact | None = None, delegation: Delegation | None = None, quote: str = ""
 ) -> None:
-    """Cite the article (and every copy of it) on one record; citing twice changes nothing."""
-    for cited in [article, *article.duplicates.all()]:
-        if contact is not None:
-            Evidence.objects.get_or_create(contact=contact, url=cited.url, defaults=_evidence_defaults(cited, quote))
-        else:
-            Evidence.objects.get_or_create(
-                delegation=delegation, contact=None, url=cited.url, defaults=_evidence_defaults(cited, quote)
-            )
+    """Cite the article (and every copy of it) on one record; citing twice changes nothing.
+
+    One INSERT ... ON CONFLICT DO NOTHING against the (record, url) unique constraints.
+    """
+    rows = [
+        Evidence(contact=contact, delegation=None if contact is not None else delegation, url=cited.url,
+                 **_evidence_defaults(cited, quote))
+        for cited in [article, *_copies(article)]
+    ]
+    Evidence.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def evidence_cite_duplicates(duplicate: Article) -> int:
@@ -253,11 +262,9 @@ def _person_for(article: Article, mention: dict, confidence: float) -> Person | 
 
 
 def _renumber_itinerary(delegation: Delegation) -> None:
-    visits = list(delegation.contacts.filter(kind=Contact.Kind.VISIT).order_by("start_date", "pk"))
-    # Clear first: the (delegation, itinerary_order) unique constraint forbids swapping in place.
-    delegation.contacts.filter(kind=Contact.Kind.VISIT).update(itinerary_order=None)
-    for order, visit in enumerate(visits, start=1):
-        Contact.objects.filter(pk=visit.pk).update(itinerary_order=order)
+    from ingest.pipeline.trips import itinerary_renumber
+
+    itinerary_renumber(delegation)
 
 
 def _find_stop(delegation: Delegation, country: Country, place: Place | None, arrived: date | None) -> Contact | None:
@@ -334,6 +341,9 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
         if match is not None:
             delegation, reasons = match.delegation, match.reasons
     start, end = consolidate.journey_span(journey, fallback)
+    # Dated only by its page (no day in the text): mirrors carry wrong page dates, so such a journey
+    # never moves a trip's dates, and a trip begun from one is marked so that real dates replace them.
+    weak = consolidate.journey_span(journey, None)[0] is None
     sending = country_get(journey.get("sending_country"))
     if sending is None or journey.get("direction") not in (Direction.OUTBOUND, Direction.INBOUND):
         return None
@@ -357,12 +367,16 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             stage=journey.get("stage") or Delegation.Stage.DEPARTED,
             confidence=confidence,
             review_status=ReviewStatus.ACCEPTED,
-            grouping={"phrase": journey.get("phrase", ""), "articles": {}},
+            grouping={"phrase": journey.get("phrase", ""), "articles": {}, **({"dates": "page"} if weak else {})},
         )
         reasons = ["new delegation"]
     elif not delegation.locked:
         changed = []
-        if start and (delegation.start_date is None or start < delegation.start_date):
+        if not weak and consolidate.dates_weak(delegation):
+            delegation.start_date, delegation.end_date = start, None
+            delegation.grouping = {k: v for k, v in delegation.grouping.items() if k != "dates"}
+            changed += ["start_date", "end_date", "grouping"]
+        elif start and not weak and (delegation.start_date is None or start < delegation.start_date):
             delegation.start_date, changed = start, changed + ["start_date"]
         journey_end = _as_date(journey.get("end"))
         if journey_end and (delegation.end_date is None or journey_end > delegation.end_date):
@@ -398,7 +412,8 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             DelegationMember.objects.get_or_create(delegation=delegation, person=leader,
                                                    defaults={"role": "leader"})
     for stop in journey.get("stops", []):
-        stop_add(delegation, stop, article, confidence=confidence, fallback=start or fallback)
+        stop_add(delegation, stop, article, confidence=confidence,
+                 fallback=delegation.start_date if weak else (start or fallback))
     if not delegation.locked:
         _renumber_itinerary(delegation)
     return delegation

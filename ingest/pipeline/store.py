@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from ingest.models import Article, Source
@@ -71,49 +69,42 @@ def article_fail(article: Article, reason: str) -> None:
     article.save(update_fields=["status", "failure_reason", "processed_at", "updated_at"])
 
 
+def _duplicate_sql() -> str:
+    # One raw statement (no ORM compilation on this hot path): the same text first, then fingerprints
+    # sharing a band (each band test is the exact expression of its index in migration 0002) and
+    # within MAX_DISTANCE bits.
+    bands = " OR ".join(
+        f"((fingerprint >> {shift}) & {(1 << width) - 1}) = %(band{i})s" for i, (shift, width) in enumerate(dedupe.BANDS)
+    )
+    return f"""
+        SELECT id FROM ingest_article
+        WHERE id <> %(id)s AND duplicate_of_id IS NULL AND text <> ''
+          AND (content_hash = %(hash)s
+               OR (%(fp)s::bigint IS NOT NULL AND fingerprint IS NOT NULL AND ({bands})
+                   AND bit_count((fingerprint # %(fp)s::bigint)::bit(64)) <= %(distance)s))
+        ORDER BY (content_hash = %(hash)s) DESC, id
+        LIMIT 20
+    """
+
+
 def article_find_duplicate(article: Article) -> Article | None:
     """An earlier article with the same text, or a near-identical copy of the same report."""
-    others = Article.objects.exclude(pk=article.pk).filter(duplicate_of__isnull=True).exclude(text="")
-    same_hash = others.filter(content_hash=article.content_hash).order_by("pk").first()
-    if same_hash is not None:
-        return same_hash
-    if article.fingerprint is None:
+    params = {"id": article.pk, "hash": article.content_hash, "fp": article.fingerprint,
+              "distance": dedupe.MAX_DISTANCE}
+    params.update({f"band{i}": band for i, band in enumerate(dedupe.bands(article.fingerprint or 0))})
+    with connection.cursor() as cursor:
+        cursor.execute(_duplicate_sql(), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
         return None
-    # Indexed band equality finds candidates (migration 0002 builds one index per band); the exact
-    # bit distance and the names check then decide.
-    band_filter = Q()
-    for i, band in enumerate(dedupe.bands(article.fingerprint)):
-        band_filter |= Q(**{f"fingerprint_band{i}": band})
-    close = RawSQL(
-        "bit_count((fingerprint # %s)::bit(64)) <= %s",
-        (article.fingerprint, dedupe.MAX_DISTANCE),
-        output_field=BooleanField(),
-    )
-    candidates = (
-        others.filter(fingerprint__isnull=False)
-        .alias(**_band_expressions())
-        .filter(band_filter)
-        .filter(close)
-        .values_list("pk", flat=True)
-        .order_by("pk")[:20]
-    )
-    for candidate in Article.objects.filter(pk__in=list(candidates)).order_by("pk"):
-        if dedupe.same_story(candidate.text, article.text):
+    candidates = {a.pk: a for a in Article.objects.filter(pk__in=ids)}
+    for pk in ids:
+        candidate = candidates.get(pk)
+        if candidate is None:
+            continue
+        if candidate.content_hash == article.content_hash or dedupe.same_story(candidate.text, article.text):
             return candidate
     return None
-
-
-def _band_expressions() -> dict:
-    from django.db.models import BigIntegerField, ExpressionWrapper, F, Value
-    from django.db.models.expressions import CombinedExpression
-
-    expressions = {}
-    for i, (shift, width) in enumerate(dedupe.BANDS):
-        shifted = CombinedExpression(F("fingerprint"), ">>", Value(shift))
-        expressions[f"fingerprint_band{i}"] = ExpressionWrapper(
-            CombinedExpression(shifted, "&", Value((1 << width) - 1)), output_field=BigIntegerField()
-        )
-    return expressions
 
 
 def article_set_keys(article: Article) -> Article | None:

@@ -1,0 +1,279 @@
+"""Ingest throughput end to end, with a real Celery worker (prefork, 2 processes) on the real Redis.
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/ingest_bench.py [--articles 10000] [--pages 1000]
+
+Runs in a database of its own (DATABASE_URL's name + "_ingestbench", dropped and migrated first), so
+it never touches the data it is pointed at. Three runs, each from stored input to every article in a
+final status (linked, proposed, irrelevant, duplicate or failed), timing storing, queueing and the
+workers' processing together:
+1. the labelled corpus (../shared/corpus/dev.jsonl) as JSONL;
+2. 10,000 synthetic articles (JSONL-shaped text) made by recombining the corpus's sentences, so each is
+   distinct (no duplicate short-cut) yet reads like the sources;
+3. HTML pages served by a local HTTP server and fetched by the workers (fetch + trafilatura + pipeline).
+The workers are warmed up first (gazetteers loaded), as they are in a running system. Prints one line
+per run and, last, a JSON object of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.server
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+FINAL = ("linked", "proposed", "irrelevant", "duplicate", "failed")
+
+
+def bench_database_url(url: str) -> str:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "contact_atlas"
+    suffix = "" if name.endswith("_ingestbench") else "_ingestbench"
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}{suffix}", parts.query, ""))
+
+
+def prepare_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--skip-checks", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
+
+
+def corpus_records() -> list[dict]:
+    return [json.loads(line) for line in (CORPUS / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
+def synthetic_records(count: int, seed: int = 7) -> list[dict]:
+    """Distinct articles recombined from the corpus's sentences, with a dateline first when one exists."""
+    rng = random.Random(seed)
+    records = corpus_records()
+    sentences, datelines = [], []
+    for record in records:
+        for sentence in re.split(r"(?<=[.!?])\s+", record["text"]):
+            sentence = sentence.strip()
+            if len(sentence) > 40:
+                (datelines if re.match(r"^[A-Z][A-Za-z ]+, [A-Z][a-z]+ \d+ \(", sentence) else sentences).append(
+                    sentence
+                )
+    out = []
+    for i in range(count):
+        parts = ([rng.choice(datelines)] if datelines and rng.random() < 0.6 else []) + rng.sample(sentences, 4)
+        source = rng.choice(records)
+        out.append(
+            {
+                "id": f"syn-{i}",
+                "url": f"https://bench.example/{source['source'] or 'wire'}/{i}".replace(" ", "-"),
+                "source": source["source"],
+                "published": source["published"],
+                "title": source["title"],
+                "text": " ".join(parts),
+            }
+        )
+    return out
+
+
+def page_html(record: dict) -> bytes:
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in record["text"].split("\n") if p.strip())
+    nav = "".join(f'<li><a href="/section/{n}">Section {n}</a></li>' for n in range(25))
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(record['title'])}</title>"
+        f"<meta property='article:published_time' content='{record['published'] or ''}'></head><body>"
+        f"<header><ul>{nav}</ul></header><main><article><h1>{html.escape(record['title'])}</h1>{paragraphs}"
+        f"</article><aside><h2>Most read</h2><ul>{nav}</ul></aside></main>"
+        f"<footer><p>Copyright. All rights reserved. Contact us. Privacy policy.</p></footer></body></html>"
+    ).encode("utf-8")
+
+
+class PageServer:
+    """A loopback HTTP server answering /page/<i> with the i-th synthetic article as an HTML page."""
+
+    def __init__(self, records: list[dict]) -> None:
+        bodies = [page_html(r) for r in records]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802
+                try:
+                    body = bodies[int(self.path.rsplit("/", 1)[-1])]
+                except (ValueError, IndexError):
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=prefork",
+            "-c",
+            "2",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--prefetch-multiplier",
+            "4",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def run_batch(label: str, store, unit: str = "articles") -> dict:
+    """Store (callable returning article ids), queue, wait until all are final; return the figures."""
+    from ingest.models import Article
+    from ingest.tasks import process_article
+
+    started = time.perf_counter()
+    ids = store()
+    stored = time.perf_counter()
+    for article_id in ids:
+        process_article.delay(article_id)
+    queued = time.perf_counter()
+    while Article.objects.filter(pk__in=ids).exclude(status__in=FINAL).exists():
+        time.sleep(0.1)
+    done = time.perf_counter()
+    statuses = Counter(Article.objects.filter(pk__in=ids).values_list("status", flat=True))
+    rate = len(ids) / (done - started)
+    print(
+        f"{label}: {len(ids)} {unit} in {done - started:.1f} s = {rate:.0f} {unit}/s "
+        f"(store {stored - started:.1f} s, queue {queued - stored:.1f} s) — {dict(sorted(statuses.items()))}",
+        flush=True,
+    )
+    return {"n": len(ids), "seconds": round(done - started, 2), "rate": round(rate, 1), "statuses": dict(statuses)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--pages", type=int, default=1_000)
+    args = parser.parse_args()
+
+    url = bench_database_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/contact_atlas"))
+    prepare_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["INGEST_ALLOW_PRIVATE_NETWORKS"] = "1"  # the pages are served on loopback
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from config.celery import app
+    from ingest import pipeline
+    from ingest.models import Article
+
+    app.control.purge()
+    worker = start_worker(dict(os.environ))
+    figures: dict[str, object] = {}
+    try:
+        warm = [
+            pipeline.ingest_text(
+                text_body=f"Pyongyang, March {d} (KCNA) -- Kim Jong Un met a delegation.",
+                url=f"https://warmup.example/{d}",
+                published="2024-03-01",
+            )
+            for d in range(1, 9)
+        ]
+        from ingest.tasks import process_article
+
+        for article in warm:
+            process_article.delay(article.pk)
+        deadline = time.monotonic() + 300
+        while Article.objects.filter(pk__in=[a.pk for a in warm]).exclude(status__in=FINAL).exists():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                print("worker did not start", file=sys.stderr)
+                return 2
+            time.sleep(0.2)
+
+        corpus_path = CORPUS / "dev.jsonl"
+        corpus = run_batch("corpus JSONL (dev.jsonl)", lambda: [a.pk for a in pipeline.ingest_jsonl(corpus_path)])
+        figures["corpus_jsonl_articles_per_s"] = corpus["rate"]
+
+        synthetic = synthetic_records(args.articles)
+        tmp = ROOT / "bench" / "out"
+        tmp.mkdir(parents=True, exist_ok=True)
+        path = tmp / "ingest_synthetic.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in synthetic), encoding="utf-8")
+        big = run_batch(f"synthetic JSONL ({args.articles})", lambda: [a.pk for a in pipeline.ingest_jsonl(path)])
+        figures[f"jsonl_{args.articles}_articles_per_s"] = big["rate"]
+        figures[f"jsonl_{args.articles}_statuses"] = big["statuses"]
+
+        pages = [dict(r, title=f"{r['title']} ({i})") for i, r in enumerate(synthetic_records(args.pages, seed=11))]
+        server = PageServer(pages)
+        try:
+
+            def store_pages():
+                return [
+                    pipeline.store.article_get_or_create(url=f"{server.base}/page/{i}")[0].pk for i in range(len(pages))
+                ]
+
+            html_run = run_batch(f"HTML pages fetched over HTTP ({args.pages})", store_pages, unit="pages")
+        finally:
+            server.close()
+        figures["html_pages_per_s"] = html_run["rate"]
+    finally:
+        stop_worker(worker)
+    figures["targets"] = ">= 100 articles/s JSONL/text, >= 40 pages/s HTML (2 worker processes)"
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
