@@ -14,15 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Q
+
 from contacts.models import Delegation, normalize_name
 from ingest.pipeline.names import same_person
 
-__all__ = ["SLACK_DAYS", "Match", "delegation_find", "journey_span"]
+__all__ = ["SLACK_DAYS", "WEAK_DAYS", "Match", "dates_weak", "delegation_find", "journey_span"]
 
 SLACK_DAYS = 7  # an announcement a week ahead, or a summary a week after, still joins the trip
 OPEN_TRIP_DAYS = 30  # a delegation with no known end is assumed to travel at most this long
 # A trip first seen mid-way (its start known only from a later stop) may have begun this much earlier.
 OPEN_TRIP_BACK_DAYS = 14
+# A journey dated only by its page (or a trip known only from such pages) joins the same leader's trip to a
+# shared country this close: copies on other sites carry the day they were copied, weeks or months late.
+WEAK_DAYS = 120
 
 
 @dataclass(frozen=True)
@@ -61,42 +66,86 @@ def _leader_names(delegation: Delegation) -> list[str]:
     return [delegation.leader.name] + [alias.name for alias in delegation.leader.aliases.all()]
 
 
+def _journey_countries(journey: dict) -> set[str]:
+    countries = {stop.get("country") for stop in journey.get("stops", [])} | set(journey.get("countries") or [])
+    return {c for c in countries if c and c != journey.get("sending_country")}
+
+
+def _delegation_countries(delegation: Delegation) -> set[str]:
+    return {visit.country.iso2 for visit in delegation.contacts.all() if visit.kind == "visit"}
+
+
+def dates_weak(delegation: Delegation) -> bool:
+    """True when the delegation's dates come only from page dates (mirrors carry wrong ones)."""
+    return (delegation.grouping or {}).get("dates") == "page"
+
+
+def _same_group(journey: dict, delegation: Delegation) -> list[str] | None:
+    """Why the journey and the delegation are the same group (leader, else phrase or type), or None."""
+    leader = journey.get("leader")
+    if leader and delegation.leader_id:
+        if any(same_person(leader, name) for name in _leader_names(delegation)):
+            return [f"same leader: {leader}", f"same direction: {delegation.direction}"]
+        return None
+    if not leader and not delegation.leader_id:
+        phrase = normalize_name(journey.get("phrase") or "")
+        same_phrase = phrase and phrase == normalize_name(delegation.grouping.get("phrase", ""))
+        same_type = journey.get("delegation_type") and journey.get("delegation_type") == delegation.delegation_type
+        if same_phrase or same_type:
+            why = "same delegation phrase" if same_phrase else f"same type: {delegation.delegation_type}"
+            return [why, f"same sending country: {journey.get('sending_country')}"]
+    return None
+
+
 def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | None:
-    """The delegation this journey belongs to, or None when it starts a new one."""
-    start, end = journey_span(journey, fallback_date)
+    """The delegation this journey belongs to, or None when it starts a new one.
+
+    Same group (leader, else phrase/type) and dates that overlap, with slack. A journey dated only by
+    its page (no day in the text), or a delegation known only from such pages, may instead join by
+    the same leader and a shared country within WEAK_DAYS of it: copies on other sites often carry
+    the day they were copied. Among several that fit, the one sharing most countries and nearest in
+    time wins, so a trip an editor split in two keeps receiving its own articles.
+    """
+    own_start, own_end = journey_span(journey, None)
+    weak = own_start is None
+    start, end = (own_start, own_end) if not weak else (fallback_date, fallback_date)
     if start is None:
         return _undated_match(journey)
     slack = timedelta(days=SLACK_DAYS)
+    window = timedelta(days=WEAK_DAYS)
     candidates = (
-        Delegation.objects.filter(
-            direction=journey.get("direction"),
-            sending_country__iso2=journey.get("sending_country"),
-            start_date__lte=end + timedelta(days=OPEN_TRIP_BACK_DAYS),
+        Delegation.objects.filter(direction=journey.get("direction"), sending_country__iso2=journey.get("sending_country"))
+        .filter(
+            Q(start_date__isnull=True)
+            | Q(start_date__lte=end + window, start_date__gte=start - window - timedelta(days=OPEN_TRIP_DAYS))
         )
         .exclude(stage=Delegation.Stage.CANCELLED)
         .select_related("leader")
-        .prefetch_related("leader__aliases")
+        .prefetch_related("leader__aliases", "contacts__country")
         .order_by("-start_date", "pk")
     )
-    leader = journey.get("leader")
-    phrase = normalize_name(journey.get("phrase") or "")
+    countries = _journey_countries(journey)
+    fits: list[tuple[tuple, Match]] = []
     for delegation in candidates[:200]:
+        why = _same_group(journey, delegation)
+        if why is None:
+            continue
+        shared = countries & _delegation_countries(delegation)
         d_start = delegation.start_date or start
         d_end = delegation.end_date or (d_start + timedelta(days=OPEN_TRIP_DAYS))
         back = slack if delegation.end_date else timedelta(days=OPEN_TRIP_BACK_DAYS)
-        if end < d_start - back or start > d_end + slack:
-            continue
-        dates = f"dates overlap ({start}..{end} with {delegation.start_date}..{delegation.end_date or 'open'})"
-        if leader and delegation.leader_id:
-            if any(same_person(leader, name) for name in _leader_names(delegation)):
-                return Match(delegation, [f"same leader: {leader}", dates, f"same direction: {delegation.direction}"])
-            continue
-        if not leader and not delegation.leader_id:
-            same_phrase = phrase and phrase == normalize_name(delegation.grouping.get("phrase", ""))
-            same_type = journey.get("delegation_type") and journey.get("delegation_type") == delegation.delegation_type
-            if same_phrase or same_type:
-                why = "same delegation phrase" if same_phrase else f"same type: {delegation.delegation_type}"
-                return Match(delegation, [why, dates, f"same sending country: {journey.get('sending_country')}"])
+        distance = max((d_start - back - end).days, (start - d_end - slack).days, 0)
+        if distance == 0 and delegation.start_date and not (weak and dates_weak(delegation)):
+            dates = f"dates overlap ({start}..{end} with {delegation.start_date}..{delegation.end_date or 'open'})"
+            fits.append(((0, -len(shared), abs((start - d_start).days)), Match(delegation, [*why, dates])))
+        elif (weak or dates_weak(delegation) or delegation.start_date is None) and (shared or not countries):
+            if distance > WEAK_DAYS:
+                continue
+            same = ", ".join(sorted(shared)) or "none named"
+            note = "page date only" if weak else "trip dated by page dates only"
+            fits.append(((1, -len(shared), distance), Match(delegation, [*why, f"same countries: {same}", note])))
+    if fits:
+        return min(fits, key=lambda fit: fit[0])[1]
     return None
 
 
