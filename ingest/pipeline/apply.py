@@ -347,9 +347,9 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
     sending = country_get(journey.get("sending_country"))
     if sending is None or journey.get("direction") not in (Direction.OUTBOUND, Direction.INBOUND):
         return None
-    leader_mention = {"name": journey.get("leader"), "side": "dprk" if sending.iso2 == DPRK else "foreign",
+    leader_mention = {"name": consolidate.leader_name(journey), "side": "dprk" if sending.iso2 == DPRK else "foreign",
                       "country": sending.iso2, "evidence": evidence}
-    leader = _person_for(article, leader_mention, confidence) if journey.get("leader") else None
+    leader = _person_for(article, leader_mention, confidence) if leader_mention["name"] else None
     if delegation is None:
         kind = journey.get("delegation_type") or "other"
         phrase = journey.get("phrase") or f"{sending.name} {kind} delegation"

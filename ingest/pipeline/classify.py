@@ -730,7 +730,8 @@ def _direction(kind: str, info: SentenceInfo, ctx: Context, lead_infos: list[Sen
             return "outbound", "contact abroad (next sentences)"
     if ctx.kcna:
         return "inbound", "KCNA report of a contact at home"
-    return "inbound", "no place abroad named"
+    # Foreign copy reports DPRK officials abroad far more often than at home, where it names Pyongyang.
+    return "outbound", "no place named (foreign copy)"
 
 
 def _countries_in(info: SentenceInfo, segment: str) -> list[CountryRef]:
@@ -1008,6 +1009,13 @@ def _analyze(article: ArticleInput) -> Analysis:
     countries = _countries(kind, direction, info, lead, people, foreign_lead)
     if not countries and title_info:
         countries = _countries(kind, direction, title_info, [title_info], [], None)
+    if not countries and score >= RELEVANCE_THRESHOLD:
+        # A contact with both sides named but no country near it: the first foreign country the copy names.
+        first = next((c.iso2 for c in gazetteer.find_countries(folded[:3000]) if c.iso2 not in {"KP", "KR"}
+                      and c.how != "korean"), None)
+        if first:
+            countries = [first]
+            reasons.append(f"country from the rest of the copy: {first}")
     if not countries:
         reasons.append("no foreign country named")
         score -= 0.2
@@ -1239,15 +1247,18 @@ def _contact_cities(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, 
                 continue
             if direction != "outbound":
                 continue
-            if source is info or city.country in countries or city.country == "KR" and "KR" in countries:
+            met_there = kind == "meeting" and any(t.kind == "meeting" and t.strength >= 3 for t in source.triggers)
+            if source is info or met_there or city.country in countries or city.country == "KR" and "KR" in countries:
                 add(name)
     if direction == "inbound" and not any(gazetteer.fold(c).lower() == "pyongyang" for c in cities):
         if (ctx.kcna and (info.here or lexicon.PYONGYANG_VENUE.search(info.sent.text))) or \
                 (ctx.dateline.city or "").lower() == "pyongyang" or lexicon.PYONGYANG_VENUE.search(info.sent.text):
             add("Pyongyang")
-    if direction == "outbound" and not cities and ctx.dateline.city and ctx.dateline.agency and \
-            "KCNA" in ctx.dateline.agency.upper() and ctx.dateline.city.lower() != "pyongyang":
-        add(ctx.dateline.city)
+    if direction == "outbound" and not cities and ctx.dateline.city and ctx.dateline.city.lower() != "pyongyang":
+        # A dispatch from the place of the contact ("Tehran, August 3 (KCNA Correspondent)", "Jakarta, ...").
+        # Wire datelines name the bureau ("MOSCOW/SEOUL -", "Tehran (ISNA)"), not the place: KCNA's only.
+        if ctx.dateline.agency and "KCNA" in ctx.dateline.agency.upper():
+            add(ctx.dateline.city)
     return cities
 
 

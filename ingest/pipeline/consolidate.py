@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from contacts.models import Delegation, normalize_name
-from ingest.pipeline.names import same_person
+from ingest.pipeline.names import same_person, split_name_run
 
-__all__ = ["SLACK_DAYS", "WEAK_DAYS", "Match", "dates_weak", "delegation_find", "journey_span"]
+__all__ = ["SLACK_DAYS", "WEAK_DAYS", "Match", "dates_weak", "delegation_find", "journey_span", "leader_name"]
 
 SLACK_DAYS = 7  # an announcement a week ahead, or a summary a week after, still joins the trip
 OPEN_TRIP_DAYS = 30  # a delegation with no known end is assumed to travel at most this long
@@ -80,9 +80,18 @@ def dates_weak(delegation: Delegation) -> bool:
     return (delegation.grouping or {}).get("dates") == "page"
 
 
+def leader_name(journey: dict) -> str | None:
+    """The journey's leader without a title in front ("Vice-Minister Ri Chol Ung" -> "Ri Chol Ung")."""
+    leader = " ".join((journey.get("leader") or "").split())
+    if not leader:
+        return None
+    spans = split_name_run(leader)
+    return leader[spans[-1][0]:spans[-1][1]] if spans else leader
+
+
 def _same_group(journey: dict, delegation: Delegation) -> list[str] | None:
     """Why the journey and the delegation are the same group (leader, else phrase or type), or None."""
-    leader = journey.get("leader")
+    leader = leader_name(journey)
     if leader and delegation.leader_id:
         if any(same_person(leader, name) for name in _leader_names(delegation)):
             return [f"same leader: {leader}", f"same direction: {delegation.direction}"]
@@ -151,7 +160,7 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
 
 def _undated_match(journey: dict) -> Match | None:
     """An article with no date at all joins the latest trip of the same leader to the same countries."""
-    leader = journey.get("leader")
+    leader = leader_name(journey)
     countries = {stop.get("country") for stop in journey.get("stops", [])} | set(journey.get("countries") or [])
     if not leader or not countries:
         return None

@@ -49,7 +49,7 @@ _WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 DATELINE = re.compile(
     r"^\s*(?P<city>[A-Z][A-Za-zÀ-ÿ'’ .]{1,30}?)(?:/[A-Z][A-Za-z ]+)?"
     r"(?:,\s*(?P<month>" + _MONTH_RE + r")\.?\s+(?P<day>\d{1,2})(?:,\s*(?P<year>\d{4}))?)?"
-    r"\.?\s*(?:/(?P<agency2>[A-Z]{2,6})/\.?|(?:\((?P<agency>[^)]{2,40})\)|,\s*(?P<agency3>[A-Z][a-z]+)\b)?"
+    r"\.?\s*(?:/(?P<agency2>[A-Z]{2,6})/\.?|(?:\((?P<agency>[^)]{2,40})\)|,\s*(?P<agency3>[A-Z][A-Za-z]+(?:\.[a-z]{2,3})?)\b)?"
     r"\s*(?:--|—|–|-|:))",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -60,7 +60,8 @@ CITY_STOPWORDS = {
     "Madison", "Warren", "Ali", "Said", "Bello", "Bandung", "Senayan", "Sinpo", "Victory", "Friendship",
     "Salvador", "Sucre", "Bolivar", "Granada", "Cuba", "Jamaica", "Panama", "Mexico", "Kuwait", "Singapore",
     "Djibouti", "Luxembourg", "Monaco", "San Marino", "Andorra", "Guatemala", "Belize", "Brunei", "Tunis",
-    "Algiers", "Davao", "Hamilton", "Aden", "Constitution", "Peace", "Ocean", "Centre", "Center",
+    "Algiers", "Davao", "Hamilton", "Aden", "Constitution", "Peace", "Ocean", "Centre", "Center", "Negara",
+    "Istana", "Kota", "Presiden", "Menteri",
 }
 _WORD_SPLIT = re.compile(r"[\s\-]+")
 

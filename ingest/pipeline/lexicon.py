@@ -53,7 +53,8 @@ MEETING = [
                             r"ricevut[oa]|recibi[oó]|recebeu|принял[аи]?)\b(?! (?:a |an |the )?(?:[\w-]+ ){0,3}"
                             r"(?:message|greeting|letter|floral|flower|basket|gift|congratulat|reply|wreath|credentials))", I), 2),
     ("credentials", re.compile(r"\b(?:credentials|letter of credence|copy of (?:his|her) credentials)\b", I), 3),
-    ("courtesy", re.compile(r"\b(?:courtesy (?:call|visit)|called on|paid a call|visita di cortesia|visita de cortesia)\b",
+    ("courtesy", re.compile(r"\b(?:courtesy (?:call|visit)|called on|paid a call|visita di cortesia|visita de cortesia|"
+                            r"kunjungan (?:[\w-]+ ){1,4}ke)\b",
                             I), 3),
     ("reception", re.compile(r"\b(?:reception|banquet|dinner|luncheon|feted|gave a party|hosted a party)\b", I), 2),
     ("ceremony", re.compile(r"\b(?:(?:opening|inaugural|unveiling|presentation|handover) ceremony|ceremony|"
@@ -193,7 +194,7 @@ TRIGGER_STEMS = {
     "met": ("met", "meet", "talk", "hands", "incontr", "reuni", "encontr", "встретил", "переговор", "bertemu"),
     "received": ("receiv", "welcom", "greet", "host", "accord", "ricevut", "recibi", "recebeu", "принял"),
     "credentials": ("credential", "credence"),
-    "courtesy": ("courtesy", "called on", "paid a call", "cortesia"),
+    "courtesy": ("courtesy", "called on", "paid a call", "cortesia", "kunjungan"),
     "reception": ("reception", "banquet", "dinner", "luncheon", "feted", "party"),
     "ceremony": ("ceremon", "inaugurat", "attended", "joined by", "on hand", "present"),
     "present": ("attending", "present", "on hand"),
