@@ -742,13 +742,14 @@ def _cities_in(text: str) -> list[tuple[str, gazetteer.CityInfo, int, int]]:
     found = []
     for name, city, start, end in gazetteer.find_cities(text):
         before = text[max(0, start - 30):start]
-        after = text[end:end + 12]
+        after = text[end:end + 30]
         located = re.search(r"\b(?:in|at|to|from|for|into|near|visit(?:ed|ing)?|via|through|reach(?:ed)?|departed|left|"
                             r"(?:in|at) [A-Z][\w'-]+(?: [A-Z][\w'-]+)?(?:,| and)|"
                             r"leaving|leaves|town of|city of|capital of|station of|village of|cities of|"
                             r"ad|a|en|em|no|na|в|di|de|del)\s+(?:the\s+)?(?:[\w'-]+\s+){0,2}$", before, re.I) or \
             re.match(r"^(?:'s|’s|\s+(?:City|Municipality|Station|airport|International Airport))", after) or \
             re.search(r"\bcapital,\s*$", before) or \
+            re.match(r"^(?: and [A-Z][\w'-]+)? (?:cities|City)\b", after) or \
             re.search(r"(?:^|\n)\s*$", before)
         if not located:
             continue
