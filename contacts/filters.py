@@ -8,12 +8,13 @@ other filters leave (so ticking a second country widens the list instead of empt
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 
 from contacts.models import (
     Contact,
@@ -25,6 +26,22 @@ from contacts.models import (
     Person,
     Place,
 )
+
+
+class SummaryMatches(Func):
+    """`to_tsvector('english', summary) @@ to_tsquery('english', <query>)`.
+
+    The left side must stay the expression of the contact_summary_fts index (migration 0004) for
+    the index to be used; as an expression (not raw SQL) it keeps working inside subqueries, where
+    the ORM renames the contacts table.
+    """
+
+    template = "to_tsvector('english'::regconfig, %(expressions)s)"
+    arg_joiner = ") @@ to_tsquery('english'::regconfig, "
+    output_field = BooleanField()
+
+    def __init__(self, query: str) -> None:
+        super().__init__(F("summary"), Value(query))
 
 
 class ContactFilterSet(django_filters.FilterSet):
@@ -60,20 +77,16 @@ class ContactFilterSet(django_filters.FilterSet):
         fields = ["q", "date_from", "date_to", "country", "kind", "direction", "delegation_type", "place", "official"]
 
     def filter_text(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
-        """Words match the summary, the place, the country, the delegation or a participant's name."""
-        for word in value.split()[:8]:
-            people = Participant.objects.filter(contact=OuterRef("pk")).filter(
-                Q(person__name__icontains=word) | Q(person__aliases__name__icontains=word)
-            )
-            queryset = queryset.filter(
-                Q(summary__icontains=word)
-                | Q(place__name__icontains=word)
-                | Q(country__name__icontains=word)
-                | Q(delegation__title__icontains=word)
-                | Exists(people)
-            )
-        return queryset
+        """Every word must match the summary (full text, as a prefix), or the place, the country, the
+        delegation or a participant's name.
 
+        The small tables are searched first and their matches passed as id lists, so each word is
+        an OR of indexed conditions (GIN on the summary, B-trees on the foreign keys) that
+        PostgreSQL combines with a bitmap instead of scanning every contact.
+        """
+        for word in value.split()[:8]:
+            queryset = queryset.filter(_word_condition(word))
+        return queryset
     def filter_official(self, queryset: QuerySet[Contact], name: str, value: Iterable[Person]) -> QuerySet[Contact]:
         """Contacts an official took part in, or any stop of a delegation the official led or joined."""
         ids = [person.pk for person in value]
@@ -90,6 +103,40 @@ class ContactFilterSet(django_filters.FilterSet):
             return queryset
         posts = Participant.objects.filter(contact=OuterRef("pk"), position__organization__in=ids)
         return queryset.filter(Q(delegation__organization__in=ids) | Exists(posts))
+
+
+TEXT_ID_LIMIT = 5000
+
+
+def _ids(queryset: QuerySet) -> list[int]:
+    return list(queryset.values_list("pk", flat=True)[:TEXT_ID_LIMIT])
+
+
+def _word_condition(word: str) -> Q:
+    """One free-text word as an OR of index-friendly conditions (see ContactFilterSet.filter_text)."""
+    from contacts.models import Delegation, Place
+
+    # "O'Brien" is two tokens to the text parser: each must match as a prefix ("Pyong" finds Pyongyang).
+    tokens = re.findall(r"\w+", word)
+    condition = Q(pk__in=[])
+    if tokens:
+        condition |= Q(SummaryMatches(" & ".join(f"{token}:*" for token in tokens)))
+    places = _ids(Place.objects.filter(name__icontains=word, contacts__isnull=False).distinct())
+    countries = _ids(Country.objects.filter(name__icontains=word))
+    delegations = _ids(Delegation.objects.filter(title__icontains=word))
+    people = _ids(Person.objects.filter(Q(name__icontains=word) | Q(aliases__name__icontains=word)).distinct())
+    if places:
+        condition |= Q(place_id__in=places)
+    if countries:
+        condition |= Q(country_id__in=countries)
+    if delegations:
+        condition |= Q(delegation_id__in=delegations)
+    if people:
+        contacts = list(
+            Participant.objects.filter(person_id__in=people).values_list("contact_id", flat=True)[:TEXT_ID_LIMIT]
+        )
+        condition |= Q(pk__in=contacts)
+    return condition
 
 
 def contacts_with_people(person_ids: list[int]) -> Q:

@@ -142,3 +142,13 @@ def test_facets_list_officials_most_frequent_first_and_keep_the_selected_one():
     filterset = ContactFilterSet(QueryDict(f"official={rare.pk}"), queryset=Contact.objects.for_listing())
     officials = next(f for f in contact_facets(filterset) if f.name == "official")
     assert [(v.label, v.count, v.selected) for v in officials.values] == [("Busy", 3, False), ("Rare", 1, True)]
+
+
+def test_free_text_matches_word_prefixes_and_works_inside_facet_subqueries():
+    person = PersonFactory(name="Ri Son Gwon")
+    contact = ParticipantFactory(person=person, contact=ContactFactory(summary="Talks held in Pyongyang")).contact
+    ContactFactory(summary="Talks held in Havana")
+    assert rows("q=pyong") == {contact.pk}
+    filterset = ContactFilterSet(QueryDict("q=pyong"), queryset=Contact.objects.for_listing())
+    officials = next(f for f in contact_facets(filterset) if f.name == "official")
+    assert [(v.label, v.count) for v in officials.values] == [("Ri Son Gwon", 1)]
