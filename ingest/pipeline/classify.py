@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ingest.pipeline import gazetteer, lexicon
-from ingest.pipeline.dates import Dateline, find_dates, parse_dateline
+from ingest.pipeline.dates import Dateline, explicit_dates, find_dates, parse_dateline
 from ingest.pipeline.names import (
     dprk_figure,
     find_names,
@@ -249,23 +249,32 @@ class Context:
     decisive: int = 0  # index of the sentence that decided
 
 
+_ROLE_NEAR = re.compile(r"\b(?:bordering|borders|border with|near|close to|adjacent to|neighbou?ring)\s+(?:the\s+)?$",
+                        re.IGNORECASE)
+_ROLE_TRANSIT = re.compile(r"\b(?:via|through|across|crossed into|crossing into|by way of|transit(?:ing)? through|"
+                           r"passed through|passing through)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+_ROLE_DESTINATION = re.compile(
+    r"\b(?:to visit|visit(?:ed|ing)?|visit to|trip to|tour of|tour to|left for|leave for|leaves for|"
+    r"departed for|headed for|heads for|bound for|arrived in|arrives in|arrived at|landed in|"
+    r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+_ROLE_PLACE = re.compile(r"\b(?:in|at|near|inside|across|held in|via|through)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+                         re.IGNORECASE)
+_ROLE_PLACE_AFTER = re.compile(r"^\s*(?:capital|city)\b", re.IGNORECASE)
+_ROLE_ENVOY_TO = re.compile(r"\b(?:ambassador|envoy|embassy|charge d'affaires) (?:of \w+ )?to (?:the )?$", re.IGNORECASE)
+
+
 def _country_role(sentence: str, start: int, end: int) -> str:
+    """Whether a country named in a sentence is an actor, a place, a destination, a transit or nearby."""
     before = sentence[max(0, start - 40):start]
-    after = sentence[end:end + 20]
-    if re.search(r"\b(?:to visit|visit(?:ed|ing)?|visit to|trip to|tour of|tour to|left for|leave for|leaves for|"
-                 r"departed for|headed for|heads for|bound for|arrived in|arrives in|arrived at|landed in|"
-                 r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", before, re.I):
-        return "destination"
-    if re.search(r"\b(?:bordering|borders|border with|near|close to|adjacent to|neighbou?ring)\s+(?:the\s+)?$", before,
-                 re.I):
+    if _ROLE_NEAR.search(before):
         return "near"
-    if re.search(r"\b(?:via|through|across|crossed into|crossing into|by way of|transit(?:ing)? through|passed through|"
-                 r"passing through)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", before, re.I):
+    if _ROLE_TRANSIT.search(before):
         return "transit"
-    if re.search(r"\b(?:in|at|near|inside|across|held in|via|through)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", before, re.I) \
-            or re.match(r"^\s*(?:capital|city)\b", after, re.I):
+    if _ROLE_DESTINATION.search(before):
+        return "destination"
+    if _ROLE_PLACE.search(before) or _ROLE_PLACE_AFTER.match(sentence[end:end + 20]):
         return "place"
-    if re.search(r"\b(?:ambassador|envoy|embassy|charge d'affaires) (?:of \w+ )?to (?:the )?$", before, re.I):
+    if _ROLE_ENVOY_TO.search(before):
         return "place"
     return "actor"
 
@@ -309,10 +318,14 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
     text = sent.text
     triggers: list[Trigger] = []
     lower = text.lower()
+    # One scan for every trigger's key substrings; only the rules whose substrings occur then run.
+    present: set[str] = set()
+    for m in lexicon.ALL_STEMS.finditer(lower):
+        present |= lexicon.STEM_CLOSURE[m.group(0)]
     for kind, rules in lexicon.KIND_TRIGGERS.items():
         for name, pattern, strength in rules:
-            stems = lexicon.TRIGGER_STEM_PATTERNS.get(name)
-            if stems is not None and not stems.search(lower):
+            stems = lexicon.TRIGGER_STEMS.get(name)
+            if stems is not None and present.isdisjoint(stems):
                 continue
             for m in pattern.finditer(text):
                 before = text[max(0, m.start() - 25):m.start()]
@@ -936,7 +949,7 @@ def _analyze(article: ArticleInput) -> Analysis:
     ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
     ctx.south = not kcna and bool(_SOUTH.search(folded[:1500]))
     ctx.relative = reference
-    if not dateline.value and article.published and _page_date_suspect(folded, article.published):
+    if not dateline.value and not kcna and article.published and _page_date_suspect(folded, article.published):
         ctx.relative = None
 
     # The dateline is blanked out, not cut: a summary paragraph may come before it (TASS, Reuters).
@@ -1056,7 +1069,7 @@ def _analyze(article: ArticleInput) -> Analysis:
 def _page_date_suspect(text: str, published: date) -> bool:
     """A mirror's page date: every explicit date the lead gives is weeks before it ("left on March 21" in a
     page dated May 28). Weekday words then cannot be resolved against the page date."""
-    explicit = [d.value for d in find_dates(text[:2500], published, None) if d.how in {"mdy", "dmy"} and d.value]
+    explicit = explicit_dates(text[:2500], published)
     return bool(explicit) and max(explicit) < published - timedelta(days=21)
 
 

@@ -84,6 +84,7 @@ _REPORT_BEFORE = re.compile(
 
 
 _EXPLICIT = {"range", "mdy", "dmy", "numeric", "iso"}
+_DIGIT = re.compile(r"\d")
 _WEEKDAY_HINT = re.compile("|".join(sorted(WEEKDAYS, key=len, reverse=True)))
 _WORD_HINT = re.compile(r"today|this morning|this afternoon|this evening|tonight|yesterday|oggi|hoy|hoje|ieri|ayer|"
                         r"ontem|сегодня|вчера")
@@ -198,7 +199,7 @@ def find_dates(text: str, reference: date | None, relative: date | None | bool =
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     lower = text.lower()
-    has_digit = any(ch.isdigit() for ch in text)
+    has_digit = _DIGIT.search(text) is not None
     has_weekday = bool(_WEEKDAY_HINT.search(lower))
     has_word = bool(_WORD_HINT.search(lower))
     for how, pattern in PATTERNS:
@@ -222,6 +223,18 @@ def find_dates(text: str, reference: date | None, relative: date | None | bool =
             taken.append((m.start(), m.end()))
             found.append(DateMention(value, precision, m.start(), m.end(), how, reported))
     found.sort(key=lambda d: d.start)
+    return found
+
+
+def explicit_dates(text: str, reference: date | None) -> list[date]:
+    """Only the dates written with a month name ("March 21", "21 marzo"): a cheap scan of a long text."""
+    found = []
+    for how in ("mdy", "dmy"):
+        pattern = next(p for h, p in PATTERNS if h == how)
+        for m in pattern.finditer(text):
+            value, _ = _resolve(how, m, reference)
+            if value:
+                found.append(value)
     return found
 
 

@@ -205,4 +205,7 @@ TRIGGER_STEMS = {
     "gift": ("gift", "presented"),
     "signed": ("sign", "inked", "firmat", "firmó", "firmaron", "assin", "подписа"),
 }
-TRIGGER_STEM_PATTERNS = {name: re.compile("|".join(re.escape(s) for s in stems)) for name, stems in TRIGGER_STEMS.items()}
+_ALL_STEMS = sorted({stem for stems in TRIGGER_STEMS.values() for stem in stems}, key=len, reverse=True)
+ALL_STEMS = re.compile("|".join(re.escape(stem) for stem in _ALL_STEMS))
+# A stem found also stands for the shorter stems inside it ("paid a call" holds "paid a").
+STEM_CLOSURE = {stem: frozenset(other for other in _ALL_STEMS if other in stem) for stem in _ALL_STEMS}
