@@ -9,27 +9,11 @@ from django.db import connection
 
 from bench.generate import Scale, generate
 from contacts.models import Contact, Delegation, Evidence, Participant, Person, PersonAlias
-from contacts.tests.factories import CountryFactory, PlaceFactory
 from ingest.models import Article
 
 pytestmark = pytest.mark.django_db
 
 TINY = Scale(contacts=300, delegations=60, persons=80, articles=400, seed=7)
-
-
-@pytest.fixture
-def reference():
-    """A few real countries with a capital each, so the generator skips load_reference."""
-    for iso2, name, capital in (
-        ("KP", "DPRK", "Pyongyang"),
-        ("CN", "China", "Beijing"),
-        ("VN", "Vietnam", "Hanoi"),
-        ("LA", "Laos", "Vientiane"),
-        ("RU", "Russia", "Moscow"),
-    ):
-        country = CountryFactory(iso2=iso2, name=name, demonyms=[name + "n"])
-        country.capital = PlaceFactory(name=capital, country=country)
-        country.save()
 
 
 def fingerprint() -> str:
