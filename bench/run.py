@@ -188,6 +188,41 @@ def render(
     return "\n".join(lines)
 
 
+def remember_and_merge(
+    by_part: dict[str, list[measure.Result]], info: dict, scale_line: str, log: Callable[[str], None]
+) -> list[measure.Result]:
+    """Keep each part's latest results, and fill the table's other parts from their last run on the same data.
+
+    So `--only csv` refreshes the CSV line without dropping the page timings measured earlier; a line
+    carried over says when it was measured.
+    """
+    results: list[measure.Result] = []
+    for part in PARTS:
+        path = OUT / f"last-{part}.json"
+        if part in by_part:
+            path.write_text(
+                json.dumps(
+                    {
+                        "date": info["date"],
+                        "load": info["load"],
+                        "scale": scale_line,
+                        "results": [asdict(r) for r in by_part[part]],
+                    },
+                    default=str,
+                )
+            )
+            results += by_part[part]
+        elif path.exists():
+            saved = json.loads(path.read_text())
+            if saved["scale"] != scale_line:
+                continue
+            log(f"{part}: carrying over the results of {saved['date']}")
+            for row in saved["results"]:
+                row["name"] += f" (measured {saved['date']}, load {saved['load'].split()[0]})"
+                results.append(measure.Result(**row))
+    return results
+
+
 def write_section(section: str) -> None:
     """Replace the bench section of BENCHMARKS.md, leaving every other section as it is."""
     block = f"{START}\n{section}\n{END}"
@@ -221,7 +256,6 @@ def main(
 ) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     check_target(connection.settings_dict["NAME"], force)
-    results: list[measure.Result] = []
     generation = None
     if "generate" in parts and not skip_generate:
         generation = generate(scale, drop_indexes=not keep_indexes, force=force, keep_articles=keep_articles, log=log)
@@ -240,11 +274,12 @@ def main(
     log(f"machine: {info}")
     log(f"scale: {scale_line}")
 
+    by_part: dict[str, list[measure.Result]] = {}
     if {"pages", "csv"} & set(parts):
         measure.collectstatic(log)
     if "pages" in parts:
         with measure.gunicorn(database_url(), port, workers, log) as server:
-            results += measure.page_latencies(server, requests, log, deep_page=deep_page)
+            by_part["pages"] = measure.page_latencies(server, requests, log, deep_page=deep_page)
     if "csv" in parts:
         if data["contacts_contact"] >= CSV_ROWS:
             url = database_url()
@@ -261,11 +296,11 @@ def main(
                 log,
             )
         with measure.gunicorn(url, port + 1, workers, log) as server:
-            results.append(measure.csv_export(server, log))
+            by_part["csv"] = [measure.csv_export(server, log)]
     if "classify" in parts:
-        results.append(measure.classify_speed(CLASSIFY_ARTICLES, log))
+        by_part["classify"] = [measure.classify_speed(CLASSIFY_ARTICLES, log)]
     if "ingest" in parts:
-        results += measure.ingest_benchmark(log)
+        by_part["ingest"] = measure.ingest_benchmark(log)
     counts = None
     if "querycounts" in parts:
         tiny_url = prepare_database("_tiny", TINY, log)
@@ -275,8 +310,9 @@ def main(
             "tiny": counts_in(tiny_url),
             "full": measure.query_counts(),
         }
-    if not results and not counts:
+    if not by_part and not counts:
         return
+    results = remember_and_merge(by_part, info, scale_line, log)
     section = render(info, scale_line, results, counts, generation)
     log("\n" + section + "\n")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M")
