@@ -376,7 +376,7 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             delegation.start_date, delegation.end_date = start, None
             delegation.grouping = {k: v for k, v in delegation.grouping.items() if k != "dates"}
             changed += ["start_date", "end_date", "grouping"]
-        elif start and not weak and (delegation.start_date is None or start < delegation.start_date):
+        elif start and (delegation.start_date is None or (not weak and start < delegation.start_date)):
             delegation.start_date, changed = start, changed + ["start_date"]
         journey_end = _as_date(journey.get("end"))
         if journey_end and (delegation.end_date is None or journey_end > delegation.end_date):

@@ -110,7 +110,7 @@ class Analysis:
 # How much of an article is read: the lead carries the contact in news and KCNA copy alike, and reading
 # less keeps classification fast (>= 500 articles/s).
 MAX_CHARS = 6000
-MAX_SENTENCES = 10
+MAX_SENTENCES = 9
 RELEVANCE_THRESHOLD = 0.5
 
 _ABBREVIATIONS = {
@@ -1016,7 +1016,7 @@ def _analyze(article: ArticleInput) -> Analysis:
     direction, dir_why = _direction(kind, info, ctx, infos[:5])
     reasons.append(f"direction {direction}: {dir_why}")
 
-    lead = infos[: max(info.sent.index + 4, 5)]
+    lead = infos[: max(info.sent.index + 4, 4)]
     people = _people(info, lead, ctx)
     dprk_lead = _pick_lead(people, "dprk")
     foreign_lead = _pick_lead(people, "foreign")

@@ -147,7 +147,9 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
         if distance == 0 and delegation.start_date and not (weak and dates_weak(delegation)):
             dates = f"dates overlap ({start}..{end} with {delegation.start_date}..{delegation.end_date or 'open'})"
             fits.append(((0, -len(shared), abs((start - d_start).days)), Match(delegation, [*why, dates])))
-        elif (weak or dates_weak(delegation) or delegation.start_date is None) and (shared or not countries):
+        elif (weak or dates_weak(delegation) or delegation.start_date is None) and (
+            shared or not countries or not _delegation_countries(delegation)
+        ):
             if distance > WEAK_DAYS:
                 continue
             same = ", ".join(sorted(shared)) or "none named"
