@@ -8,8 +8,9 @@ copied from a template holding only the migrated schema and `load_reference`, th
 ingested with `manage.py ingest`, and the export is scored against the truth:
 - delegations per trip: how many delegations cite the trip's articles (an article cited by none counts
   as one more); a delegation citing articles of two trips is reported as a merge;
-- stop order: the trip's non-transit stops, in order, equal the non-transit stops of the delegation
-  citing most of its articles (country equal, city equal when the truth names one);
+- stop order: the non-transit stops of the delegation citing most of the trip's articles are stops of
+  the trip in the right order (country equal, city equal when the truth names one; an extra or
+  swapped stop is wrong, a stop no article names is only counted in `stops found`);
 - arrival dates: share of the truth's known arrival days the matching stop has (transit stops the
   export leaves out are not counted: the truth allows leaving them out).
 Prints one line per trip and run, then the totals; `--json` prints them as JSON. Exit 0 always.
@@ -79,6 +80,21 @@ def _stop_matches(truth: dict, stop: dict) -> bool:
     return not truth.get("city") or _fold(truth["city"]) == _fold(stop.get("city"))
 
 
+def _in_order(want: list[dict], got: list[dict]) -> tuple[bool, int]:
+    """Whether every non-transit stop found is a stop of the trip, each after the one before; and how many.
+
+    A stop no article names cannot be found, so a missing stop does not make the order wrong; an extra
+    stop, or two stops swapped, does. At least one stop must be found.
+    """
+    position = 0
+    for stop in got:
+        index = next((i for i in range(position, len(want)) if _stop_matches(want[i], stop)), None)
+        if index is None:
+            return False, sum(any(_stop_matches(w, g) for g in got) for w in want)
+        position = index + 1
+    return bool(got), len(got)
+
+
 def score(truth: list[dict], articles: dict[str, str], export: list[dict]) -> dict:
     """Score one export against the truth (see the module docstring)."""
     cited_by: dict[str, set[int]] = {}
@@ -105,7 +121,7 @@ def score(truth: list[dict], articles: dict[str, str], export: list[dict]) -> di
         stops = main["stops"] if main else []
         want = [s for s in trip["stops"] if not s.get("transit")]
         got = [s for s in stops if not s.get("transit")]
-        in_order = len(want) == len(got) and all(_stop_matches(w, g) for w, g in zip(want, got, strict=True))
+        in_order, found = _in_order(want, got)
         order_right += in_order
         dates = []
         for t in trip["stops"]:
@@ -125,6 +141,7 @@ def score(truth: list[dict], articles: dict[str, str], export: list[dict]) -> di
             "delegations": n,
             "uncited": uncited,
             "stops_in_order": in_order,
+            "stops_found": f"{found}/{len(want)}",
             "want": [f"{s['country']}/{s.get('city')}" for s in want],
             "got": [f"{s['country']}/{s.get('city')}" for s in got],
             "got_all": [f"{s['country']}/{s.get('city')}{'(t)' if s['transit'] else ''}:{s['arrived']}..{s['departed']}"
@@ -180,7 +197,7 @@ def main() -> None:
     for run, result in results.items():
         for trip in result["trips"]:
             print(f"[{run}] {trip['trip']}: {trip['delegations']} delegation(s), stops in order: "
-                  f"{trip['stops_in_order']}")
+                  f"{trip['stops_in_order']}, found {trip['stops_found']}")
             print(f"    want {trip['want']}\n    got  {trip['got']}\n    all  {trip['got_all']}")
             print(f"    arrivals {trip['arrivals']}")
             if trip["uncited"]:

@@ -131,9 +131,40 @@ def itinerary_key(visits: list[Contact], ranks: dict[str, float]) -> dict[int, t
     return keys
 
 
+def passed_through(delegation: Delegation, visits: list[Contact]) -> list[Contact]:
+    """Stops not marked as transits in a country the delegation only passed through.
+
+    A country where some stop is a reported transit (a border crossing, a train passing a station) and
+    where nobody met anybody was travelled through, not visited: its other stops ("the train arrived in
+    Pingxiang", "by way of Nanning") are transits too. Only abroad: a visit to the DPRK has no route.
+    """
+    if delegation.direction != Direction.OUTBOUND:
+        return []
+    met = set(
+        delegation.contacts.exclude(kind=Contact.Kind.VISIT).values_list("country_id", flat=True)
+    )
+    by_country: dict[int, list[Contact]] = defaultdict(list)
+    for visit in visits:
+        by_country[visit.country_id].append(visit)
+    found = []
+    for country, stops in by_country.items():
+        if country in met or not any(v.transit for v in stops):
+            continue
+        found += [v for v in stops if not v.transit]
+    return found
+
+
 def itinerary_renumber(delegation: Delegation) -> None:
-    """Number the delegation's visits 1..n in itinerary order (cleared first: orders are unique)."""
+    """Number the delegation's visits 1..n in itinerary order (cleared first: orders are unique).
+
+    Stops in a country only passed through are marked as transits on the way (see `passed_through`).
+    """
     visits = list(delegation.contacts.filter(kind=Contact.Kind.VISIT).select_related("country", "place"))
+    if not delegation.locked:
+        through = passed_through(delegation, visits)
+        for visit in through:
+            visit.transit = True
+        Contact.objects.filter(pk__in=[v.pk for v in through]).update(transit=True)
     keys = itinerary_key(visits, _route_ranks(delegation))
     visits.sort(key=lambda v: keys[v.pk])
     Contact.objects.filter(pk__in=[v.pk for v in visits]).exclude(itinerary_order=None).update(itinerary_order=None)
