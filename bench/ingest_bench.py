@@ -221,6 +221,8 @@ def main() -> int:
 
     app.control.purge()
     worker = start_worker(dict(os.environ))
+    # A SIGTERM (timeout, Ctrl-C from a wrapper) must still stop the worker: raise so `finally` runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures: dict[str, object] = {}
     try:
         warm = [

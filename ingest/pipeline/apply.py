@@ -271,7 +271,9 @@ def _find_stop(delegation: Delegation, country: Country, place: Place | None, ar
     for visit in delegation.contacts.filter(kind=Contact.Kind.VISIT, country=country).select_related("place"):
         if place is not None and visit.place_id and visit.place_id != place.pk:
             continue
-        if arrived and visit.start_date and abs((visit.start_date - arrived).days) > consolidate.SLACK_DAYS:
+        # A placeholder date (a stop known only from an itinerary) says nothing about when it was reached.
+        placeholder = visit.start_precision != DatePrecision.DAY
+        if arrived and not placeholder and abs((visit.start_date - arrived).days) > consolidate.SLACK_DAYS:
             continue
         return visit
     return None
@@ -363,7 +365,7 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             delegation_type=kind,
             leader=leader,
             start_date=start,
-            end_date=end if end and start and end > start and journey.get("end") else None,
+            end_date=end if end and start and end >= start and journey.get("end") else None,
             stage=journey.get("stage") or Delegation.Stage.DEPARTED,
             confidence=confidence,
             review_status=ReviewStatus.ACCEPTED,
@@ -430,12 +432,16 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
         return None  # an editor must give the date (edit the proposal's payload)
     people = payload.get("people") or []
     persons = [(mention, _person_for(article, {**mention, "evidence": evidence}, confidence)) for mention in people]
-    leads = {p.pk for m, p in persons if p is not None and m.get("role", "lead") == "lead"}
+    leads = {(m.get("side"), p.pk) for m, p in persons if p is not None and m.get("role", "lead") == "lead"}
     same = Contact.objects.filter(kind=payload["kind"], country=country, start_date=day)
     existing = None
     for candidate in same.prefetch_related("participants"):
-        candidate_leads = {p.person_id for p in candidate.participants.all() if p.role == Participant.Role.LEAD}
-        if (leads and leads & candidate_leads) or (not leads and not candidate_leads):
+        theirs = {(p.side, p.person_id) for p in candidate.participants.all() if p.role == Participant.Role.LEAD}
+        # The same event: the leads agree on every side both reports name (two meetings of one envoy on
+        # one day, with different hosts, stay two).
+        sides = {side for side, _ in leads} & {side for side, _ in theirs}
+        agree = all({p for s, p in leads if s == side} & {p for s, p in theirs if s == side} for side in sides)
+        if (sides and agree) or (not leads and not theirs):
             existing = candidate
             break
     if existing is None:
