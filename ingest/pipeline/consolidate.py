@@ -72,6 +72,9 @@ def _journey_countries(journey: dict) -> set[str]:
 
 
 def _delegation_countries(delegation: Delegation) -> set[str]:
+    """Where the delegation's stops are (a visit's country is the counterpart: the visitors' own, inbound)."""
+    if delegation.direction == "inbound":
+        return {"KP"} if any(visit.kind == "visit" for visit in delegation.contacts.all()) else set()
     return {visit.country.iso2 for visit in delegation.contacts.all() if visit.kind == "visit"}
 
 
