@@ -12,7 +12,7 @@ This module owns what a trip looks like once folded:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -21,7 +21,7 @@ import pghistory
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
-from contacts.models import Contact, DatePrecision, Delegation, Direction, Evidence
+from contacts.models import Contact, DatePrecision, Delegation, Direction, Evidence, normalize_name
 
 __all__ = ["delegation_export", "delegation_split", "delegations_export", "itinerary_renumber"]
 
@@ -84,28 +84,85 @@ def delegations_export() -> Iterable[dict[str, Any]]:
         yield delegation_export(delegation)
 
 
-def _route_ranks(delegation: Delegation) -> dict[str, float]:
-    """Each country's place in the route the reports list ("to visit China, Viet Nam and Laos").
-
-    The mean relative position over every journey of this delegation's leader in the articles it cites,
-    so the result does not depend on the order the articles arrived in.
-    """
+def _reports(delegation: Delegation) -> list[dict]:
+    """The journeys of this delegation's leader (and direction) in every article it cites."""
     from ingest.models import Article
     from ingest.pipeline.names import same_person
 
     leader = delegation.leader.name if delegation.leader_id else None
-    positions: dict[str, list[float]] = defaultdict(list)
     extractions = Article.objects.filter(evidence__delegation=delegation).values_list("extraction", flat=True)
+    journeys = []
     for extraction in extractions.distinct()[:500]:
         for journey in (extraction or {}).get("journeys", []):
             if journey.get("direction") != delegation.direction:
                 continue
             if leader and journey.get("leader") and not same_person(leader, journey["leader"]):
                 continue
-            route = [c for c in dict.fromkeys(journey.get("countries") or []) if c != DPRK]
-            for index, country in enumerate(route):
-                positions[country].append(index / max(1, len(route) - 1))
+            journeys.append(journey)
+    return journeys
+
+
+def _route_ranks(journeys: list[dict]) -> dict[str, float]:
+    """Each country's place in the route the reports list ("to visit China, Viet Nam and Laos").
+
+    The mean relative position over the reports, so it does not depend on the order they arrived in.
+    """
+    positions: dict[str, list[float]] = defaultdict(list)
+    for journey in journeys:
+        route = [c for c in dict.fromkeys(journey.get("countries") or []) if c != DPRK]
+        for index, country in enumerate(route):
+            positions[country].append(index / max(1, len(route) - 1))
     return {country: sum(values) / len(values) for country, values in positions.items()}
+
+
+def _departure_day(journeys: list[dict]) -> date | None:
+    """The day the delegation left home, as most reports give it (None when none does)."""
+    days = Counter(j["start"] for j in journeys if j.get("start"))
+    if not days:
+        return None
+    best = max(days.items(), key=lambda item: (item[1], item[0]))[0]
+    return date.fromisoformat(best[:10])
+
+
+def _same_stop(visit: Contact, stop: dict) -> bool:
+    if stop.get("country") != visit.country.iso2:
+        return False
+    if not stop.get("city") or visit.place is None:
+        return True
+    names = {normalize_name(visit.place.name), *(normalize_name(a) for a in visit.place.aliases)}
+    return normalize_name(stop["city"]) in names
+
+
+def dates_before_departure(delegation: Delegation, visits: list[Contact], journeys: list[dict]) -> None:
+    """Correct arrival days earlier than the day the delegation left home.
+
+    Such a day is a misread report (a weekday resolved a week back from a page dated in another time
+    zone). The stop takes the earliest day another report gives for it on or after the departure, or
+    becomes undated. The trip's start moves up to the departure day for the same reason.
+    """
+    departure = _departure_day(journeys)
+    if departure is None:
+        return
+    for visit in visits:
+        if visit.start_precision != DatePrecision.DAY or visit.start_date >= departure:
+            continue
+        days = [
+            date.fromisoformat(stop["arrived"][:10])
+            for journey in journeys for stop in journey.get("stops", [])
+            if stop.get("arrived") and stop["arrived"][:10] >= departure.isoformat() and _same_stop(visit, stop)
+        ]
+        if days:
+            visit.start_date = min(days)
+        else:
+            visit.start_date, visit.start_precision = departure, DatePrecision.MONTH
+        if visit.end_date and visit.end_date < visit.start_date:
+            visit.end_date = None
+        visit.save(update_fields=["start_date", "start_precision", "end_date", "updated_at"])
+    if delegation.start_date and delegation.start_date < departure and (
+        delegation.end_date is None or delegation.end_date >= departure
+    ):
+        Delegation.objects.filter(pk=delegation.pk).update(start_date=departure)
+        delegation.start_date = departure
 
 
 def itinerary_key(visits: list[Contact], ranks: dict[str, float]) -> dict[int, tuple]:
@@ -160,12 +217,14 @@ def itinerary_renumber(delegation: Delegation) -> None:
     Stops in a country only passed through are marked as transits on the way (see `passed_through`).
     """
     visits = list(delegation.contacts.filter(kind=Contact.Kind.VISIT).select_related("country", "place"))
+    journeys = _reports(delegation)
     if not delegation.locked:
+        dates_before_departure(delegation, visits, journeys)
         through = passed_through(delegation, visits)
         for visit in through:
             visit.transit = True
         Contact.objects.filter(pk__in=[v.pk for v in through]).update(transit=True)
-    keys = itinerary_key(visits, _route_ranks(delegation))
+    keys = itinerary_key(visits, _route_ranks(journeys))
     visits.sort(key=lambda v: keys[v.pk])
     Contact.objects.filter(pk__in=[v.pk for v in visits]).exclude(itinerary_order=None).update(itinerary_order=None)
     for order, visit in enumerate(visits, start=1):
