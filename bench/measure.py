@@ -64,7 +64,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[index]
 
 
-def server_env(database_url: str) -> dict[str, str]:
+def server_env(database_url: str, statement_timeout_s: int = 300) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
@@ -74,7 +74,7 @@ def server_env(database_url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.base",
         LOG_LEVEL="WARNING",
         # A request the bench gave up on must not keep a backend busy (and skew what follows).
-        PGOPTIONS="-c statement_timeout=300000",
+        PGOPTIONS=f"-c statement_timeout={statement_timeout_s * 1000}",
     )
     return env
 
@@ -119,7 +119,9 @@ class Server:
 
 
 @contextmanager
-def gunicorn(database_url: str, port: int, workers: int, log: Callable[[str], None]) -> Iterator[Server]:
+def gunicorn(
+    database_url: str, port: int, workers: int, log: Callable[[str], None], statement_timeout_s: int = 300
+) -> Iterator[Server]:
     """Start gunicorn on 127.0.0.1:port against database_url; stop it (by its own pid) on exit."""
     logfile = open(ROOT / "bench" / "out" / f"gunicorn-{port}.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(
@@ -140,7 +142,7 @@ def gunicorn(database_url: str, port: int, workers: int, log: Callable[[str], No
             "5",
         ],
         cwd=ROOT,
-        env=server_env(database_url),
+        env=server_env(database_url, statement_timeout_s),
         stdout=logfile,
         stderr=logfile,
     )
@@ -454,13 +456,17 @@ def csv_export(server: Server, log: Callable[[str], None]) -> Result:
     size = lines = 0
     began = time.perf_counter()
     first_byte = None
-    with httpx.stream("GET", server.base_url + url, timeout=600) as response:
-        for chunk in response.iter_bytes():
-            if first_byte is None:
-                first_byte = time.perf_counter() - began
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-        status = response.status_code
+    try:
+        with httpx.stream("GET", server.base_url + url, timeout=600) as response:
+            for chunk in response.iter_bytes():
+                if first_byte is None:
+                    first_byte = time.perf_counter() - began
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+            status = response.status_code
+    except httpx.HTTPError as error:
+        done.set()
+        return Result("CSV export", target, f"failed after {lines:,} rows: {error}", ok=False)
     elapsed = time.perf_counter() - began
     done.set()
     sampler.join()

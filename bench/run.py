@@ -295,7 +295,7 @@ def main(
                 ),
                 log,
             )
-        with measure.gunicorn(url, port + 1, workers, log) as server:
+        with measure.gunicorn(url, port + 1, workers, log, statement_timeout_s=3600) as server:
             by_part["csv"] = [measure.csv_export(server, log)]
     if "classify" in parts:
         by_part["classify"] = [measure.classify_speed(CLASSIFY_ARTICLES, log)]
