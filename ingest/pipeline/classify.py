@@ -247,6 +247,7 @@ class Context:
     south: bool = False  # the copy is about the South (Seoul's president, ministers, Cheong Wa Dae)
     relative: date | None = None  # the day weekday words count from (None when the page date is wrong)
     decisive: int = 0  # index of the sentence that decided
+    slack: int = 0  # days of time-zone slack for weekday words against a foreign page date
 
 
 _ROLE_NEAR = re.compile(r"\b(?:bordering|borders|border with|near|close to|adjacent to|neighbou?ring)\s+(?:the\s+)?$",
@@ -256,7 +257,8 @@ _ROLE_TRANSIT = re.compile(r"\b(?:via|through|across|crossed into|crossing into|
 _ROLE_DESTINATION = re.compile(
     r"\b(?:to visit|visit(?:ed|ing)?|visit to|trip to|tour of|tour to|left for|leave for|leaves for|"
     r"departed for|headed for|heads for|bound for|arrived in|arrives in|arrived at|landed in|"
-    r"for a visit to|sent (?:\w+ ){0,4}to|to)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+    r"for a visit to|sent (?:\w+ ){0,4}to|to|alla volta (?:di|della|del|dell')|rumbo a|com destino a)\s+"
+    r"(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 _ROLE_PLACE = re.compile(r"\b(?:in|at|near|inside|across|held in|via|through)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
                          re.IGNORECASE)
 _ROLE_PLACE_AFTER = re.compile(r"^\s*(?:capital|city)\b", re.IGNORECASE)
@@ -777,11 +779,9 @@ def _delegation_phrase(text: str) -> tuple[str, str | None]:
         return "", None
     # The phrase: a few words before the head noun and the "of ..." complement after it.
     start = max(0, text.rfind(",", 0, m.start()) + 1, text.rfind(":", 0, m.start()) + 1, m.start() - 60)
-    clause = None
-    for clause in re.finditer(r"\b(?:that|who|which|said|reported|says)\b", text[start:m.start()]):
-        pass
-    if clause:
-        start += clause.end()
+    clauses = list(re.finditer(r"\b(?:that|who|which|said|reported|says)\b", text[start:m.start()]))
+    if clauses:
+        start += clauses[-1].end()
     stop_match = re.search(r"\b(?:led|headed|arrived|left|met|which|who|on|to|that|departed|was|is|has|had|"
                            r"were|are|including|for|from|at|in)\b|[,;(]", text[m.end():])
     end = m.end() + (stop_match.start() if stop_match else min(len(text) - m.end(), 90))
@@ -853,7 +853,7 @@ def _event_date(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, kind
         # "Attending the ceremony were ...": the ceremony and its day are in the sentence before.
         candidates[1:1] = [s for s in lead if s.sent.index == info.sent.index - 1]
     for pos, source in enumerate(candidates):
-        mentions = [d for d in find_dates(source.sent.text, reference, ctx.relative) if not d.reported]
+        mentions = [d for d in find_dates(source.sent.text, reference, ctx.relative, ctx.slack) if not d.reported]
         # Dates inside "anniversary of ..." or "on the occasion of" phrases are not the event.
         usable = []
         for d in mentions:
@@ -949,6 +949,10 @@ def _analyze(article: ArticleInput) -> Analysis:
     ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
     ctx.south = not kcna and bool(_SOUTH.search(folded[:1500]))
     ctx.relative = reference
+    if not dateline.value and not kcna and article.published:
+        # A page date from a site in another time zone can be the day before the event it reports
+        # ("arrived Tuesday" on a page dated Monday in Washington): allow one day of slack.
+        ctx.slack = 1
     if not dateline.value and not kcna and article.published and _page_date_suspect(folded, article.published):
         ctx.relative = None
 

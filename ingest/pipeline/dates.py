@@ -187,12 +187,14 @@ def _title_city(city: str) -> str:
     return " ".join(w.capitalize() if w.isupper() else w for w in city.split())
 
 
-def find_dates(text: str, reference: date | None, relative: date | None | bool = True) -> list[DateMention]:
+def find_dates(text: str, reference: date | None, relative: date | None | bool = True,
+               slack: int = 0) -> list[DateMention]:
     """Every date phrase in `text`, resolved against `reference` (None when it cannot be resolved).
 
     `relative` is the day weekday words, "on the 17th", "today" and "yesterday" count from; by default the
     reference. Pass None when the page date is known to be wrong (a mirror): such words then stay unresolved
-    while explicit dates still resolve.
+    while explicit dates still resolve. `slack` days are added before resolving weekday words, for page
+    dates that may lag the event by a time zone.
     """
     if relative is True:
         relative = reference
@@ -214,7 +216,10 @@ def find_dates(text: str, reference: date | None, relative: date | None | bool =
         for m in pattern.finditer(text):
             if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
                 continue
-            value, precision = _resolve(how, m, reference if how in _EXPLICIT else relative)
+            base = reference if how in _EXPLICIT else relative
+            if how == "weekday" and base is not None and slack:
+                base = base + timedelta(days=slack)
+            value, precision = _resolve(how, m, base)
             if how == "weekday" and value is None and relative is not None:
                 continue
             if how in {"mdy", "dmy"} and value is None and reference is not None and not m.group("year"):

@@ -34,7 +34,8 @@ DEPARTED = re.compile(r"\b(?:left|departed|arrived|arrives|is on (?:a|an)|visiti
 NEW_DELEGATION = re.compile(
     r"\b(?P<phrase>(?:[Aa]n?|[Aa]nother|[Aa] second|[Tt]he|[Uu]na?|[Uu]na seconda|[Dd]elegations?)\s+"
     r"(?:[\w'’-]+\s+){0,8}?(?:delegations?|delegazione|delegación|delegação|делегация)(?:\s+(?:of|from|del|de|da)\s+"
-    r"(?:the\s+)?[^,;]{0,80}?)?)\s*,?\s*(?:(?:which is |who is )?(?:led|headed|guidata|guidato|encabezada|"
+    r"(?:the\s+)?[^,;]{0,80}?)?)(?:\s+[a-zà-ÿ-]+)?\s*,?\s*(?:(?:which is |who is )?(?:led|headed|guidata|guidato|"
+    r"encabezada|"
     r"liderada|chefiada)\s+(?:by|da|dal|dalla|dallo|por|pelo|pela)|во главе с)\s+(?:(?:[\w'’.-]+\s+){0,6}?)(?P<name>[A-Z][\w'’-]+"
     r"(?:[ -][A-Z][\w'’-]+){1,3})")
 
@@ -49,8 +50,8 @@ def _stage(text: str) -> str | None:
     return None
 
 
-def _sentence_day(text: str, reference: date | None, relative: date | None | bool = True) -> date | None:
-    for d in find_dates(text, reference, relative):
+def _sentence_day(text: str, reference: date | None, relative: date | None | bool = True, slack: int = 0) -> date | None:
+    for d in find_dates(text, reference, relative, slack):
         if d.value and not d.reported and d.how != "range":
             return d.value
     return None
@@ -113,7 +114,7 @@ def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) 
                 main.leader = name
                 main.phrase = main.phrase or phrase
                 continue
-            day = _sentence_day(info.sent.text, ctx.reference, ctx.relative)
+            day = _sentence_day(info.sent.text, ctx.reference, ctx.relative, ctx.slack)
             stops = []
             if direction == "outbound":
                 stops = [_stop(code, None, day if _arrival(info.sent.text) else None, None, False, info.sent.text)
@@ -170,10 +171,10 @@ def _span(infos: list[SentenceInfo], ctx: Context, outbound: bool, stops: list) 
     for info in infos:
         text = info.sent.text
         if outbound and lexicon.LEFT_HOME.search(text) and start is None:
-            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], ctx.reference, ctx.relative)
+            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], ctx.reference, ctx.relative, ctx.slack)
         if outbound and lexicon.RETURN_HOME.search(text) and end is None:
             m = lexicon.RETURN_HOME.search(text)
-            end = _sentence_day(text[m.start():], ctx.reference, ctx.relative) or _sentence_day(text, ctx.reference, ctx.relative)
+            end = _sentence_day(text[m.start():], ctx.reference, ctx.relative, ctx.slack) or _sentence_day(text, ctx.reference, ctx.relative, ctx.slack)
     return start, end
 
 
@@ -213,7 +214,7 @@ def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound
         text = info.sent.text
         if info.sent.index > ctx.decisive and _other_delegation(info) or lexicon.HISTORY.search(text):
             continue
-        day = _sentence_day(text, ctx.reference, ctx.relative)
+        day = _sentence_day(text, ctx.reference, ctx.relative, ctx.slack)
         if not info.triggers and not stops and not lexicon.TRANSIT.search(text):
             last_day = day or last_day
             continue
