@@ -431,8 +431,8 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
     side in copy about the South, and undecided otherwise.
     """
     before = text[max(0, start - 100):start]
-    pieces = re.split(r"[;:\"]|,|\b(?:and|by|with|from|met|meets|received|receives|between|were|was|are|is)\b",
-                      before)
+    pieces = re.split(r"[;:\"]|,|\b(?:and|by|with|from|met|meets|received|receives|between|were|was|are|is|sent|sends|"
+                      r"conveyed|delivered|greeted|hosted|visited|invited|thanked|congratulated|told|said)\b", before)
     title_before = pieces[-1]
     led = re.search(r"([^,;:.]{0,80}?\b(?:delegation|group|mission|team|troupe|delegazione|delegación|delegação)"
                     r"[^,;:.]{0,80}?)\b(?:led|headed) by\s+((?:[\w.'-]+\s+){0,5})$", before)
@@ -493,6 +493,8 @@ def _context_markers(context: str) -> list[tuple[int, str]]:
             continue
         if dm.group(0).startswith("Pyongyang") and not clean[dm.end():dm.end() + 7].startswith(("'s", " City")):
             continue
+        if dm.group(0).startswith("Kim"):
+            continue  # another person named in the clause, not a title
         markers.append((dm.start(), "KP"))
     for dm in re.finditer(r"\b(?:C\.C\.|Workers' Party of Korea|WPK|Korean People's Army|KPA|Supreme People's "
                           r"Assembly|SPA|Presidium of the|Pyongyang City|Korean Committee|Cabinet|State Affairs|KCNA|"
@@ -592,7 +594,7 @@ def _contact_score(info: SentenceInfo, ctx: Context, nxt: list[SentenceInfo] | N
     reasons = []
     score = 0.15 * best
     listed = [n for n in nxt[:2] if re.search(r"\b(?:present|on hand|attending|attended|greeted|seen off|"
-                                               r"accompanied|invitation)\b", n.sent.text, re.I)]
+                                               r"accompanied|invitation|invited)\b", n.sent.text, re.I)]
     in_dprk_kcna = ctx.kcna and not foreign_place and best >= 3 and any(
         t.kind in {"visit", "meeting", "agreement"} for t in main)
     if info.dprk_actor:

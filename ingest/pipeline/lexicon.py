@@ -169,6 +169,7 @@ OVERSEAS_KOREANS = re.compile(r"\b(?:Koreans?|Korean residents?|compatriots?) (?
 LEAD_BY = re.compile(r"\b(?:led by|headed by|leading|head of|guidata da|guidato da|encabezad[oa] por|"
                      r"liderad[oa] por|chefiad[oa] por|во главе с|dipimpin)\s*$", I)
 PRESENT_LIST = re.compile(r"\b(?:present (?:there|at|on)|were present|on hand|seen off|saw off|greeted|welcomed|"
+                          r"invited (?:there|to the \w+) were|"
                           r"accompanied by|attending|among those|met at the airport|received at)\b", I)
 NOT_PARTY_CONTEXT = re.compile(r"\b(?:anniversary|birth|birthday|statues?|portraits?|mausoleum|feats|exploits|"
                                r"sister of|brother of|wife of|daughter of|son of|father of|grandfather of|"

@@ -244,3 +244,40 @@ def test_evaluate_command_prints_a_table(tmp_path):
                  "delegation_type", "cities"):
         assert name in table
     assert "1.000" in table
+
+
+def test_embassy_reception_with_guests_in_the_next_sentence():
+    a = analyze(article(
+        "Pyongyang, October 1 (KCNA) -- Chinese Ambassador to the DPRK Wang Yajun hosted a reception at the embassy "
+        "on Monday on the occasion of the 75th anniversary of the founding of the People's Republic of China.\n"
+        "Invited there were Choe Ryong Hae, member of the Presidium of the Political Bureau of the WPK Central "
+        "Committee, and other officials.",
+        published="2024-10-01",
+    ))
+    assert a.relevant and a.kind == "meeting" and a.direction == "inbound"
+    assert a.countries == ["CN"]
+    assert a.foreign_lead == "Wang Yajun" and a.dprk_lead == "Choe Ryong Hae"
+    assert a.event_date == date(2024, 9, 30)
+
+
+def test_message_recipient_takes_the_country_of_the_apposition():
+    a = analyze(article(
+        "Pyongyang, August 15 (KCNA) -- Kim Jong Un sent a message of greeting to Droupadi Murmu, president of the "
+        "Republic of India, on the occasion of the Independence Day of India.",
+        published="2024-08-15",
+    ))
+    assert a.kind == "message" and a.countries == ["IN"]
+    assert a.dprk_lead == "Kim Jong Un" and a.foreign_lead == "Droupadi Murmu"
+
+
+def test_return_home_after_a_two_country_tour():
+    a = analyze(article(
+        "Pyongyang, June 20 (KCNA) -- A delegation of the Ministry of Agriculture led by Minister Ri Chol Man "
+        "returned home on Wednesday after visiting Mongolia and Kazakhstan.",
+        published="2024-06-20",
+    ))
+    assert a.relevant and a.kind == "visit" and a.direction == "outbound"
+    assert a.countries == ["MN", "KZ"]
+    assert a.delegation_type == "government"
+    assert a.event_date == date(2024, 6, 19)
+    assert a.journeys[0].stage == "concluded" and a.journeys[0].end == date(2024, 6, 19)
