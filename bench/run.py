@@ -310,6 +310,11 @@ def main(
             "tiny": counts_in(tiny_url),
             "full": measure.query_counts(),
         }
+    counts_path = OUT / "last-querycounts-table.json"
+    if counts:
+        counts_path.write_text(json.dumps({"scale": scale_line, "counts": counts}))
+    elif counts_path.exists() and json.loads(counts_path.read_text())["scale"] == scale_line:
+        counts = json.loads(counts_path.read_text())["counts"]  # carried over, like the other parts
     if not by_part and not counts:
         return
     results = remember_and_merge(by_part, info, scale_line, log)
