@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from ingest.pipeline import gazetteer, lexicon
 from ingest.pipeline.dates import Dateline, explicit_dates, find_dates, parse_dateline
@@ -478,6 +479,7 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
     return "foreign", None, title
 
 
+@lru_cache(maxsize=4096)
 def _context_markers(context: str) -> list[tuple[int, str]]:
     """Nationality markers in a title or apposition, in order: (offset, ISO2 or KP)."""
     markers: list[tuple[int, str]] = []
@@ -1075,7 +1077,7 @@ def _analyze(article: ArticleInput) -> Analysis:
 def _page_date_suspect(text: str, published: date) -> bool:
     """A mirror's page date: every explicit date the lead gives is weeks before it ("left on March 21" in a
     page dated May 28). Weekday words then cannot be resolved against the page date."""
-    explicit = explicit_dates(text[:2500], published)
+    explicit = explicit_dates(text[:1200], published)
     return bool(explicit) and max(explicit) < published - timedelta(days=21)
 
 

@@ -162,6 +162,7 @@ def _korean_syllable(token: str) -> str:
     return t.replace("gy", "ky").replace("gw", "kw")
 
 
+@lru_cache(maxsize=8192)
 def is_korean_name(name: str) -> bool:
     """Whether `name` looks like a Korean personal name: a known surname and one or two given syllables."""
     if any(_is_hangul(ch) for ch in name):
