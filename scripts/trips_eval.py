@@ -124,11 +124,21 @@ def score(truth: list[dict], articles: dict[str, str], export: list[dict]) -> di
         in_order, found = _in_order(want, got)
         order_right += in_order
         dates = []
+        used: set[int] = set()
+        position = 0
         for t in trip["stops"]:
+            # Each truth stop takes the next unused exported stop that matches it, in itinerary order (a
+            # trip through China and back has two Chinese transits).
+            index = next((i for i in range(position, len(stops)) if i not in used and _stop_matches(t, stops[i])),
+                         None)
+            if index is None:
+                index = next((i for i in range(len(stops)) if i not in used and _stop_matches(t, stops[i])), None)
+            if index is not None:
+                used.add(index)
+                position = index + 1
             if not t.get("arrived"):
                 continue
-            match = next((s for s in stops if _stop_matches(t, s) and bool(s["transit"]) == bool(t.get("transit"))),
-                         None) or next((s for s in stops if _stop_matches(t, s)), None)
+            match = stops[index] if index is not None else None
             if match is None and t.get("transit"):
                 continue  # a transit may be left out
             arrivals_known += 1

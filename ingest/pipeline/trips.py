@@ -12,7 +12,7 @@ This module owns what a trip looks like once folded:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -116,12 +116,12 @@ def _route_ranks(journeys: list[dict]) -> dict[str, float]:
 
 
 def _departure_day(journeys: list[dict]) -> date | None:
-    """The day the delegation left home, as most reports give it (None when none does)."""
-    days = Counter(j["start"] for j in journeys if j.get("start"))
-    if not days:
-        return None
-    best = max(days.items(), key=lambda item: (item[1], item[0]))[0]
-    return date.fromisoformat(best[:10])
+    """The day the delegation left home: the earliest any report gives (None when none does).
+
+    The earliest, so that a misread departure can only make the correction below do nothing.
+    """
+    days = [j["start"][:10] for j in journeys if j.get("start")]
+    return date.fromisoformat(min(days)) if days else None
 
 
 def _same_stop(visit: Contact, stop: dict) -> bool:
