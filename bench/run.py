@@ -25,7 +25,7 @@ from django.db import connection
 from bench import measure
 from bench.generate import Scale, check_target, generate
 
-PARTS = ("generate", "pages", "csv", "classify", "ingest", "querycounts")
+PARTS = ("generate", "pages", "csv", "classify", "ingest", "querycounts", "report")
 ROOT = Path(settings.BASE_DIR)
 OUT = ROOT / "bench" / "out"
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -188,6 +188,11 @@ def render(
     return "\n".join(lines)
 
 
+def same_data(saved: str, current: str) -> bool:
+    """Two scale lines describe the same data: equal row counts and seed (the on-disk size may differ)."""
+    return re.sub(r"; database [^;]+", "", saved) == re.sub(r"; database [^;]+", "", current)
+
+
 def remember_and_merge(
     by_part: dict[str, list[measure.Result]], info: dict, scale_line: str, log: Callable[[str], None]
 ) -> list[measure.Result]:
@@ -214,7 +219,7 @@ def remember_and_merge(
             results += by_part[part]
         elif path.exists():
             saved = json.loads(path.read_text())
-            if saved["scale"] != scale_line:
+            if not same_data(saved["scale"], scale_line):
                 continue
             log(f"{part}: carrying over the results of {saved['date']}")
             for row in saved["results"]:
@@ -313,9 +318,9 @@ def main(
     counts_path = OUT / "last-querycounts-table.json"
     if counts:
         counts_path.write_text(json.dumps({"scale": scale_line, "counts": counts}))
-    elif counts_path.exists() and json.loads(counts_path.read_text())["scale"] == scale_line:
+    elif counts_path.exists() and same_data(json.loads(counts_path.read_text())["scale"], scale_line):
         counts = json.loads(counts_path.read_text())["counts"]  # carried over, like the other parts
-    if not by_part and not counts:
+    if not by_part and not counts and "report" not in parts:
         return
     results = remember_and_merge(by_part, info, scale_line, log)
     section = render(info, scale_line, results, counts, generation)

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             "--only",
             action="append",
             choices=run.PARTS,
-            help="Run only this part (repeatable). Default: all.",
+            help="Run only this part (repeatable); `report` rewrites the table from each part's last results. Default: all.",
         )
         parser.add_argument(
             "--deep-page", type=int, default=1000, help="Timeline page reached by following cursors (0: skip)."
