@@ -110,6 +110,8 @@ def _route_ranks(journeys: list[dict]) -> dict[str, float]:
     positions: dict[str, list[float]] = defaultdict(list)
     for journey in journeys:
         route = [c for c in dict.fromkeys(journey.get("countries") or []) if c != DPRK]
+        if len(route) < 2:
+            continue  # one country says nothing about the order
         for index, country in enumerate(route):
             positions[country].append(index / max(1, len(route) - 1))
     return {country: sum(values) / len(values) for country, values in positions.items()}
@@ -165,13 +167,17 @@ def dates_before_departure(delegation: Delegation, visits: list[Contact], journe
         delegation.start_date = departure
 
 
-def itinerary_key(visits: list[Contact], ranks: dict[str, float]) -> dict[int, tuple]:
-    """The sort key of each visit: its day when reported, else the last reported day before it on the route.
+def itinerary_key(visits: list[Contact], ranks: dict[str, float],
+                  met: dict[int, date] | None = None) -> dict[int, tuple]:
+    """The sort key of each visit: its day when reported, else the first meeting held there, else the last
+    reported day before it on the route.
 
-    A stop known only from an itinerary has a placeholder date that says nothing about the order; it
-    goes after the reported stops of countries listed before it, and ties follow the route, then the
-    departure day (a border crossing left the same day comes before the city stayed in).
+    A stop known only from an itinerary has a placeholder date that says nothing about the order; a
+    dated meeting at the stop (`met`: visit id -> earliest meeting day) places it, otherwise it goes after
+    the reported stops of countries listed before it. Ties follow the route, then the departure day (a
+    border crossing left the same day comes before the city stayed in).
     """
+    met = met or {}
     def rank(visit: Contact) -> float:
         return ranks.get(visit.country.iso2, 2.0)
 
@@ -180,6 +186,8 @@ def itinerary_key(visits: list[Contact], ranks: dict[str, float]) -> dict[int, t
     for visit in visits:
         if visit.start_precision == DatePrecision.DAY:
             day = visit.start_date
+        elif visit.pk in met:
+            day = met[visit.pk]
         else:
             before = [v.start_date for v in known if rank(v) <= rank(visit)]
             day = max(before) if before else min([v.start_date for v in known] or [visit.start_date])
@@ -224,7 +232,10 @@ def itinerary_renumber(delegation: Delegation) -> None:
         for visit in through:
             visit.transit = True
         Contact.objects.filter(pk__in=[v.pk for v in through]).update(transit=True)
-    keys = itinerary_key(visits, _route_ranks(journeys))
+    met: dict[int, date] = {}
+    for stop_id, day in delegation.contacts.filter(stop__isnull=False).values_list("stop_id", "start_date"):
+        met[stop_id] = min(day, met.get(stop_id, day))
+    keys = itinerary_key(visits, _route_ranks(journeys), met)
     visits.sort(key=lambda v: keys[v.pk])
     Contact.objects.filter(pk__in=[v.pk for v in visits]).exclude(itinerary_order=None).update(itinerary_order=None)
     for order, visit in enumerate(visits, start=1):

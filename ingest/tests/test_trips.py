@@ -217,3 +217,23 @@ def test_a_split_must_leave_a_stop_on_each_side():
         delegation_split(delegation, visits)
     with pytest.raises(ValueError):
         delegation_split(delegation, [])
+
+
+def test_itinerary_order_uses_reported_days_then_meetings_then_the_listed_route():
+    from contacts.models import Country, DatePrecision
+    from ingest.pipeline.trips import itinerary_key
+
+    def stop(pk, iso2, day, precision=DatePrecision.DAY):
+        return Contact(pk=pk, country=Country(iso2=iso2), start_date=day, start_precision=precision)
+
+    placeholder = DatePrecision.MONTH
+    beijing = stop(1, "CN", date(2025, 3, 21))
+    laos = stop(2, "LA", date(2025, 3, 21), placeholder)  # known only from "to visit China, Viet Nam and Laos"
+    hanoi = stop(3, "VN", date(2025, 3, 21), placeholder)
+    ranks = {"CN": 0.0, "VN": 0.5, "LA": 1.0}
+    by_route = itinerary_key([laos, hanoi, beijing], ranks)
+    assert sorted([laos, hanoi, beijing], key=lambda v: by_route[v.pk]) == [beijing, hanoi, laos]
+    # A dated meeting at a stop outweighs the order the countries were listed in.
+    by_meetings = itinerary_key([laos, hanoi, beijing], {"CN": 0.0, "LA": 0.5, "VN": 1.0},
+                                {hanoi.pk: date(2025, 3, 25), laos.pk: date(2025, 3, 29)})
+    assert sorted([laos, hanoi, beijing], key=lambda v: by_meetings[v.pk]) == [beijing, hanoi, laos]
