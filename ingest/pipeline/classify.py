@@ -525,6 +525,8 @@ def _in_present_list(prefix: str) -> bool:
 def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
     refs: list[NameRef] = []
     cities = gazetteer.city_index()
+    if re.fullmatch(r"\s*(?:By\s+)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3}\s*", text):
+        return []  # a byline ("Daniel Kim"), not a party to anything
     for name, start, end in find_names(text):
         parts = name.split()
         if not is_korean_name(name) and (cities.get(name) or cities.get(parts[0]) and (

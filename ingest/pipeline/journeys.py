@@ -188,7 +188,7 @@ _FUTURE = re.compile(r"\b(?:is|are) (?:expected|due|set|scheduled|slated) to\b|\
                      re.IGNORECASE)
 _PAST_MOVE = re.compile(r"\b(?:arrived|landed|reached|left|departed|crossed|passed|returned)\b", re.IGNORECASE)
 _TRAIN_TRANSIT = re.compile(r"\b(?:train|rail|railway|motorcade|by car|border (?:town|city|station|crossing))\b", re.I)
-_AIRPORT_WELCOME = re.compile(r"\b(?:greeted|welcomed|received|met)\b[^.]{0,80}\b(?:airport|station)\b|"
+_AIRPORT_WELCOME = re.compile(r"\b(?:greeted|welcomed|received|met)\b[^.]{0,160}\b(?:airport|station)\b|"
                               r"\b(?:airport|station)\b[^.]{0,80}\b(?:greeted|welcomed|received)\b", re.I)
 
 
