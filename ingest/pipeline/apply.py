@@ -299,6 +299,7 @@ def _renumber_itinerary(delegation: Delegation) -> None:
 
 
 def _find_stop(delegation: Delegation, country: Country, place: Place | None, arrived: date | None) -> Contact | None:
+    fits = []
     for visit in delegation.contacts.filter(kind=Contact.Kind.VISIT, country=country).select_related("place"):
         if place is not None and visit.place_id and visit.place_id != place.pk:
             continue
@@ -306,8 +307,11 @@ def _find_stop(delegation: Delegation, country: Country, place: Place | None, ar
         placeholder = visit.start_precision != DatePrecision.DAY
         if arrived and not placeholder and abs((visit.start_date - arrived).days) > consolidate.SLACK_DAYS:
             continue
-        return visit
-    return None
+        # The same place first, then the nearest day: a stop told without its city ("crossed into China")
+        # joins the stop of that country it is closest to, whatever order the reports came in.
+        distance = abs((visit.start_date - arrived).days) if arrived and not placeholder else consolidate.SLACK_DAYS
+        fits.append((place is None or visit.place_id != place.pk, distance, visit.pk, visit))
+    return min(fits, key=lambda fit: fit[:3])[3] if fits else None
 
 
 def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence: float,
