@@ -97,7 +97,7 @@ def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) 
             phrase = m.group("phrase").strip()
             refs = [c for c in info.countries if c.start <= m.end()]
             dprk = bool(re.search(r"DPRK|North Korea|Workers' Party|WPK|KPA|Korean|nordcorean|norcorean|"
-                                  r"КНДР|Корe", phrase + " " + info.sent.text[:m.start()]))
+                                  r"КНДР|Корe", m.group(0) + " " + info.sent.text[:m.start()]))
             foreign = [c.iso2 for c in refs if c.role == "actor" and c.iso2 != "KP"]
             places = [c.iso2 for c in info.countries if c.role in {"place", "destination"} and c.iso2 != "KP"]
             if dprk and not foreign:

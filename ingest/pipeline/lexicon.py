@@ -131,7 +131,7 @@ TO_DPRK = re.compile(r"\b(?:visit(?:s|ing)? (?:to )?(?:the )?(?:DPRK|North Korea
 LEFT_HOME = re.compile(r"\b(?:left|departed|departs|leaves|set off from)\s+(?:here|Pyongyang|the (?:North Korean|DPRK) "
                        r"capital|(?:the )?Pyongyang (?:International Airport|Railway Station|Station))\b", I)
 RETURN_HOME = re.compile(r"\b(?:returned home|returns home|arrived (?:back )?home|back home|came home)\b", I)
-TRANSIT = re.compile(r"\b(?:transit|passed through|passing through|crossed (?:into|the border)|crossing into|"
+TRANSIT = re.compile(r"\b(?:transit|passed through|passing through|travell?ing through|crossed (?:into|the border)|crossing into|"
                      r"border (?:town|city|station|crossing)|via|by way of|en route|stopover|stop-over)\b", I)
 
 # --- Delegations. --------------------------------------------------------------------------------------
