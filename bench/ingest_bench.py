@@ -104,7 +104,7 @@ def page_html(record: dict) -> bytes:
         f"<header><ul>{nav}</ul></header><main><article><h1>{html.escape(record['title'])}</h1>{paragraphs}"
         f"</article><aside><h2>Most read</h2><ul>{nav}</ul></aside></main>"
         f"<footer><p>Copyright. All rights reserved. Contact us. Privacy policy.</p></footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 class PageServer:
