@@ -92,6 +92,10 @@ else
 fi
 start worker .venv/bin/celery -A config worker -l info --concurrency "${CELERY_CONCURRENCY:-2}"
 start beat .venv/bin/celery -A config beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+# The demo articles go through the real pipeline on the worker; they fold into the demo records
+# (evidence, duplicates recognised), so a newcomer sees the whole flow. Idempotent.
+say "Queueing the demo articles on the worker"
+$PY manage.py ingest --async ingest/fixtures/demo/articles.jsonl || say "Could not queue the demo articles"
 
 cat <<EOF
 
