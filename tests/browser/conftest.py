@@ -54,3 +54,23 @@ def page(chromium, live_server, settings):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def restore_migration_data(django_db_setup, django_db_blocker):
+    """Put back, once the browser tests are over, the rows migrations created (groups, ...).
+
+    Browser tests need committed rows, so each ends with a flush; serialized_rollback restores the
+    rows before every such test but not after the last one, and with --reuse-db the next run would
+    start without them.
+    """
+    yield
+    from django.core.management import call_command
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            # Start from empty tables, as Django's own serialized rollback does.
+            call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+            connection.creation.deserialize_db_from_string(contents)

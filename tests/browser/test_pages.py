@@ -19,7 +19,11 @@ from contacts.tests.factories import ContactFactory, CountryFactory, PlaceFactor
 
 # serialized_rollback: the live server needs committed rows, and the flush after each test must not
 # take the rows that migrations put in (the editor and analyst groups) from the tests that follow.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("restore_migration_data"),
+]
 
 
 @pytest.fixture
