@@ -6,7 +6,10 @@ overlap, with a few days of slack for announcements and late reports. Without a 
 delegation phrase ("a delegation of the Communist Party of Viet Nam") and the type must agree
 instead. The reasons are returned so editors can see why articles were grouped.
 
-This is the first version; the trips work refines the rules (split/merge decisions, transits).
+A journey dated only by its page, or a trip known only from such journeys, joins by leader and shared
+countries within WEAK_DAYS instead (mirrors carry wrong page dates). When several trips fit, the one
+sharing most countries and nearest in time wins, so trips an editor split apart (trips.delegation_split)
+keep receiving their own reports; delegations edited by hand are `locked` and only receive evidence.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 Consolidation (consolidate.py) decides which delegation a journey joins; apply.py adds its stops.
 This module owns what a trip looks like once folded:
-- `itinerary_renumber` orders the visits: by the best-known day of each stop (arrival, else departure,
-  else a placeholder), ties broken by the order the reports list the countries in;
+- `itinerary_renumber` orders the visits: by the reported day of each stop, else the first meeting held
+  there, else after the stops of the countries the reports list before it; on the way it marks the
+  stops of a country only passed through as transits and corrects arrival days earlier than the
+  reported departure from home (all from every cited report, so the order articles arrive in does not
+  matter);
 - `delegations_export` is the `export_delegations --json` contract;
 - `delegation_split` moves chosen visits (and the articles that reported them) out into a new
   delegation, and records the decision in both delegations' `grouping` so that later ingests keep
@@ -222,7 +225,9 @@ def passed_through(delegation: Delegation, visits: list[Contact]) -> list[Contac
 def itinerary_renumber(delegation: Delegation) -> None:
     """Number the delegation's visits 1..n in itinerary order (cleared first: orders are unique).
 
-    Stops in a country only passed through are marked as transits on the way (see `passed_through`).
+    Stops in a country only passed through are marked as transits (see `passed_through`) and arrival
+    days before the departure from home are corrected (see `dates_before_departure`); a locked
+    delegation (edited by hand) is only renumbered.
     """
     visits = list(delegation.contacts.filter(kind=Contact.Kind.VISIT).select_related("country", "place"))
     journeys = _reports(delegation)
