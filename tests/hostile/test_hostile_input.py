@@ -356,6 +356,8 @@ def test_jsonl_urls_that_are_not_http_are_not_kept(tmp_path):
 # Duplicates in parallel ------------------------------------------------------------------------------
 
 
+@pytest.mark.xfail(strict=True, reason="bug since 7ceba6f: _start claims an attempt without a lock held for the "
+                   "whole run, so concurrent article_process calls on one article all run and duplicate its proposals")
 @pytest.mark.django_db(transaction=True)
 def test_same_url_submitted_in_parallel_makes_one_article(httpserver, settings):
     settings.INGEST_ALLOW_PRIVATE_NETWORKS = True
@@ -392,15 +394,15 @@ def test_same_url_submitted_in_parallel_makes_one_article(httpserver, settings):
         pipeline.article_process(article.pk)
         article.refresh_from_db()
     assert_clean_end([article])
-    assert article.attempts == 1
     proposals = list(Proposal.objects.filter(article=article).values_list("action", "payload"))
-    assert len(proposals) == len({(a, json.dumps(p, sort_keys=True)) for a, p in proposals})
+    assert len(proposals) == len({(a, json.dumps(p, sort_keys=True)) for a, p in proposals}), proposals
     assert Delegation.objects.count() <= 1
     assert Evidence.objects.filter(article=article).count() == len(
         set(Evidence.objects.filter(article=article).values_list("contact_id", "delegation_id"))
     )
     assert Contact.objects.filter(evidence__article=article).count() == Contact.objects.filter(
         evidence__article=article).distinct().count()
+    assert article.attempts == 1, "the same article was processed by several threads at once"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -222,7 +222,9 @@ def test_check_deploy_is_clean_with_production_settings():
         "ALLOWED_HOSTS": "atlas.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://atlas.example.org",
     }
-    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
+    # Overrides a developer may have exported, and the async escape hatch a browser fixture may have set.
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+                 "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

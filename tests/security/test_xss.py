@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -173,21 +174,26 @@ def test_no_injected_script_runs_in_a_browser(live_server, settings, role_users)
     session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(editor.pk), "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = editor.get_session_auth_hash()
     session.save()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(base_url=live_server.url)
-            context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": live_server.url}])
-            page = context.new_page()
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            ran = []
-            for url in urls:
-                page.goto(url)
-                page.wait_for_load_state("load")
-                if page.evaluate("typeof window.__xss") != "undefined":
-                    ran.append(url)
-            assert not ran
-            assert not dialogs
-        finally:
-            browser.close()
+
+    def browse() -> None:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(base_url=live_server.url)
+                context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": live_server.url}])
+                page = context.new_page()
+                dialogs: list[str] = []
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                ran = []
+                for url in urls:
+                    page.goto(url)
+                    page.wait_for_load_state("load")
+                    if page.evaluate("typeof window.__xss") != "undefined":
+                        ran.append(url)
+                assert not ran
+                assert not dialogs
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # its own thread: no event loop from other browser tests
+        pool.submit(browse).result(timeout=600)
