@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from pghistory.models import MiddlewareEvents
 
@@ -324,8 +324,17 @@ class DelegationAdmin(HistoryAdmin):
     list_select_related = ["sending_country", "leader"]
     date_hierarchy = "start_date"
     inlines = [DelegationContactInline, DelegationMemberInline, DelegationEvidenceInline]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["grouping_reasons", "created_at", "updated_at"]
     actions = ["merge_delegations"]
+
+    @admin.display(description="why these articles were grouped")
+    def grouping_reasons(self, obj: Delegation) -> str:
+        articles = (obj.grouping or {}).get("articles") or {}
+        if not articles:
+            return "—"
+        return format_html_join(
+            "", "<p>Article {}: {}</p>", ((key, "; ".join(reasons)) for key, reasons in articles.items())
+        )
 
     def save_model(self, request, obj, form, change):
         # A trip corrected by hand is not regrouped by later ingests (unless the editor unticks "locked").
@@ -374,6 +383,25 @@ class ContactAdmin(HistoryAdmin):
     date_hierarchy = "start_date"
     inlines = [ParticipantInline, ContactEvidenceInline]
     readonly_fields = ["created_at", "updated_at"]
+    actions = ["split_trip"]
+
+    @admin.action(description="Split selected visits into a new trip", permissions=["change"])
+    def split_trip(self, request, queryset):
+        # Trip grouping rules live with consolidation in the ingest pipeline; imported here only.
+        from ingest.pipeline.trips import delegation_split
+
+        delegation_ids = set(queryset.values_list("delegation_id", flat=True))
+        if len(delegation_ids) != 1 or None in delegation_ids:
+            self.message_user(request, "Choose visits of one delegation to split off.", messages.ERROR)
+            return None
+        delegation = Delegation.objects.get(pk=delegation_ids.pop())
+        try:
+            new = delegation_split(delegation, list(queryset), user=request.user)
+        except ValueError as error:
+            self.message_user(request, f"Could not split: {error}.", messages.ERROR)
+            return None
+        self.message_user(request, f"Split into a new delegation: {new}. Both are locked against regrouping.")
+        return None
 
     @admin.display(description="delegation", ordering="delegation__title")
     def delegation_link(self, obj: Contact) -> str:

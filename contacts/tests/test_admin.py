@@ -18,6 +18,7 @@ from contacts.tests.factories import (
     PlaceFactory,
     PositionFactory,
     VisitFactory,
+    trip_scenario,
 )
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +198,29 @@ def test_a_delegation_edited_by_hand_is_locked(superuser_client):
     delegation.refresh_from_db()
     assert delegation.title == "Corrected title"
     assert delegation.locked
+
+
+def test_split_trip_action_moves_the_chosen_stop_and_its_meeting_to_a_new_locked_delegation(superuser_client):
+    trip = trip_scenario()
+    delegation = trip["delegation"]
+    last_stop = trip["visits"][-1]
+    url = reverse("admin:contacts_contact_changelist")
+    response = superuser_client.post(url, {"action": "split_trip", "_selected_action": [last_stop.pk]})
+    assert response.status_code == 302
+    last_stop.refresh_from_db()
+    delegation.refresh_from_db()
+    assert last_stop.delegation_id != delegation.pk
+    assert last_stop.delegation.locked and delegation.locked
+    meeting = trip["meetings"][-1]
+    meeting.refresh_from_db()
+    assert meeting.delegation_id == last_stop.delegation_id
+    assert delegation.contacts.filter(kind="visit").count() == 2
+
+
+def test_split_trip_action_refuses_to_empty_a_delegation(superuser_client):
+    trip = trip_scenario()
+    url = reverse("admin:contacts_contact_changelist")
+    chosen = [visit.pk for visit in trip["visits"]]
+    response = superuser_client.post(url, {"action": "split_trip", "_selected_action": chosen}, follow=True)
+    assert "Could not split" in response.content.decode()
+    assert Delegation.objects.count() == 1
