@@ -283,12 +283,13 @@ def main() -> int:
          "--timeout", "60", "--backlog", "2048"],
         cwd=ROOT, env=env, stdout=open(tmp / "web.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
-         "-c", str(options.worker_concurrency), "-l", "warning", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--prefetch-multiplier", "4"],
-        cwd=ROOT, env=env, stdout=open(tmp / "worker.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    # Without an ingest no worker runs at all, so the web app has the machine to itself.
+    worker_args = ["true"] if options.no_ingest else [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+        "-c", str(options.worker_concurrency), "-l", "warning", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "--prefetch-multiplier", "4"]
+    worker = subprocess.Popen(worker_args, cwd=ROOT, env=env, stdout=open(tmp / "worker.log", "wb"),
+                              stderr=subprocess.STDOUT, start_new_session=True)
     figures: dict = {}
     try:
         wait_http(f"http://127.0.0.1:{port}/accounts/login/")
