@@ -33,7 +33,10 @@ class Command(BaseCommand):
             help="Run only this part (repeatable); `report` rewrites the table from each part's last results. Default: all.",
         )
         parser.add_argument(
-            "--deep-page", type=int, default=1000, help="Timeline page reached by following cursors (0: skip)."
+            "--deep-page",
+            type=int,
+            default=1000,
+            help="Deep timeline page to measure through its keyset cursor (0: skip).",
         )
         parser.add_argument(
             "--keep-articles",
