@@ -21,14 +21,16 @@ import html
 import json
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pghistory
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Q
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, FloatField, Func, Q, Value
+from django.db.models.functions import Greatest, Least, Power
 from django.utils import timezone
 
 from ingest.models import Article, Proposal, Source
@@ -52,6 +54,7 @@ __all__ = [
 ]
 
 MAX_ATTEMPTS = 3
+ARTICLE_LOCK = 0x1A71A5  # names the per-article advisory locks (first key of the two-key form)
 FEED_FULL_TEXT_MIN = 400  # an entry with at least this much text is the article; shorter ones are fetched
 
 
@@ -92,6 +95,9 @@ def ingest_text(
 ) -> Article:
     """Store one article whose text is already known (JSONL line, .txt file, upload, feed entry)."""
     body = text.clean_text(text_body)
+    # Only web addresses are kept as given: a javascript: or data: "URL" would become a link on every page.
+    if not url.lower().startswith(("http://", "https://", "urn:")):
+        url = ""
     article, _ = store.article_get_or_create(
         url=url or _local_url("text", body),
         title=text.clean_text(title)[:1000],
@@ -377,7 +383,32 @@ def article_process(article_id: int, *, raise_transient: bool = False) -> Outcom
     return _process(article_id, raise_transient=raise_transient)
 
 
+@contextmanager
+def _exclusive(article_id: int):
+    """Hold a session advisory lock on one article for a whole run; yields False if another run holds it.
+
+    The attempt counter alone lets two deliveries of one task (or two parallel submissions) run side
+    by side; the lock makes the second one step back. A killed worker's connection drops its lock.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ARTICLE_LOCK, article_id % 2_147_483_647])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ARTICLE_LOCK, article_id % 2_147_483_647])
+
+
 def _process(article_id: int, *, raise_transient: bool) -> Outcome:
+    with _exclusive(article_id) as locked:
+        if not locked:
+            return Outcome(article_id, "", "busy", "being processed by another worker")
+        return _process_locked(article_id, raise_transient=raise_transient)
+
+
+def _process_locked(article_id: int, *, raise_transient: bool) -> Outcome:
     article, outcome = _start(article_id)
     if outcome is not None:
         return outcome
@@ -435,8 +466,13 @@ def article_retry(article: Article) -> None:
 def sources_due(now: datetime | None = None):
     """Active sources whose polling interval has elapsed (or that were never polled)."""
     now = now or timezone.now()
+    # A source that keeps failing waits twice as long after each failure (up to 64 intervals).
+    backoff = Power(Value(2), Least(Greatest(F("consecutive_failures") - 1, Value(0)), Value(6)))
+    wait_minutes = ExpressionWrapper(F("interval_minutes") * backoff, output_field=FloatField())
     next_poll = ExpressionWrapper(
-        F("last_polled_at") + F("interval_minutes") * timedelta(minutes=1), output_field=DurationField()
+        F("last_polled_at")
+        + Func(wait_minutes, template="(%(expressions)s) * interval '1 minute'", output_field=DurationField()),
+        output_field=DateTimeField(),
     )
     return Source.objects.filter(active=True).alias(next_poll=next_poll).filter(
         Q(last_polled_at__isnull=True) | Q(next_poll__lte=now)

@@ -58,7 +58,11 @@ def decode(content: bytes, declared: str | None = None) -> str:
         found = pattern.search(head)
         if found:
             candidates.append(_codec(found.group(1).decode("ascii", "ignore")))
+    single_byte = []
     for encoding in dict.fromkeys(c for c in candidates if c):
+        if _is_single_byte(encoding):
+            single_byte.append(encoding)  # decodes any bytes, so a wrong label cannot be caught here
+            continue
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
@@ -68,9 +72,19 @@ def decode(content: bytes, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(content).best()
+    if best is not None and not (single_byte and _is_single_byte(best.encoding)):
+        return str(best)
+    if single_byte:
+        return content.decode(single_byte[0], errors="replace")
     if best is not None:
         return str(best)
     return content.decode("utf-8", errors="replace")
+
+
+def _is_single_byte(encoding: str) -> bool:
+    """Latin-1, the Windows code pages, KOI8 and kin map every byte to a character."""
+    name = codecs.lookup(encoding).name
+    return name.startswith(("iso8859", "latin", "cp125", "cp437", "cp85", "koi8", "mac-", "ascii", "tis-620"))
 
 
 def clean_text(text: str) -> str:

@@ -66,8 +66,6 @@ def test_a_failing_source_is_polled_again_at_its_interval(source, httpserver):
     assert source in pipeline.sources_due(now + timedelta(minutes=31))
 
 
-@pytest.mark.xfail(strict=True, reason="missing: sources_due ignores consecutive_failures, so a dead feed is polled "
-                   "at its normal interval forever (no backoff)")
 def test_a_source_failing_again_and_again_backs_off(source, httpserver):
     httpserver.expect_request("/feed.xml").respond_with_data("down", status=500)
     for _ in range(4):

@@ -201,11 +201,7 @@ KOREAN = (
         ("euc-kr, declared", "euc-kr", "euc-kr"),
         ("euc-kr, undeclared", "euc-kr", None),
         ("euc-kr, declared utf-8", "euc-kr", "utf-8"),
-        pytest.param(
-            "euc-kr, declared latin-1", "euc-kr", "iso-8859-1",
-            marks=pytest.mark.xfail(strict=True, reason="bug: text.decode trusts a single-byte charset that decodes "
-                                    "anything; EUC-KR labelled ISO-8859-1 is stored as mojibake"),
-        ),
+        ("euc-kr, declared latin-1", "euc-kr", "iso-8859-1"),
         ("utf-8, declared euc-kr", "utf-8", "euc-kr"),
         ("cp949, declared nonsense", "cp949", "x-no-such-charset"),
     ],
@@ -343,7 +339,6 @@ def test_broken_jsonl_is_refused_whole(tmp_path):
         pipeline.ingest_jsonl(path)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ingest_text stores any URL scheme; a javascript: URL becomes a link")
 def test_jsonl_urls_that_are_not_http_are_not_kept(tmp_path):
     articles = pipeline.ingest_jsonl(write_jsonl(tmp_path, [
         {"url": "javascript:alert(document.cookie)//", "title": "T", "text": REPORT},
@@ -356,8 +351,6 @@ def test_jsonl_urls_that_are_not_http_are_not_kept(tmp_path):
 # Duplicates in parallel ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug since 7ceba6f: _start claims an attempt without a lock held for the "
-                   "whole run, so concurrent article_process calls on one article all run and duplicate its proposals")
 @pytest.mark.django_db(transaction=True)
 def test_same_url_submitted_in_parallel_makes_one_article(httpserver, settings):
     settings.INGEST_ALLOW_PRIVATE_NETWORKS = True

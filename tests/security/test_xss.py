@@ -108,8 +108,6 @@ def test_hostile_article_is_escaped_on_every_analyst_page(role_users, settings):
     assert shown >= 5  # the payloads are on the pages, as text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: templates link Article.url / Evidence.url whatever the scheme, "
-                   "and ingest_jsonl stores javascript: URLs")
 @pytest.mark.django_db
 def test_javascript_urls_from_articles_are_not_clickable(role_users, settings):
     settings.PUBLIC_READ = True
