@@ -58,9 +58,9 @@ PATTERNS = [
     # Ranges first, so that their parts are not read as single days.
     ("range", re.compile(
         r"\b(?:from\s+)?(?P<month>" + _MONTH_RE + r")\.?\s+(?P<day>\d{1,2})\s*(?:-|–|to|through|until)\s*"
-        r"(?:(?:" + _MONTH_RE + r")\.?\s+)?\d{1,2}\b(?:,?\s*(?P<year>\d{4}))?", re.IGNORECASE)),
-    ("range", re.compile(r"\bfrom\s+(?:" + _WEEKDAY_RE + r")\s+(?:to|through|until)\s+(?:" + _WEEKDAY_RE + r")\b",
-                         re.IGNORECASE)),
+        r"(?:(?P<month2>" + _MONTH_RE + r")\.?\s+)?(?P<day2>\d{1,2})\b(?:,?\s*(?P<year>\d{4}))?", re.IGNORECASE)),
+    ("range", re.compile(r"\bfrom\s+(?P<weekday>" + _WEEKDAY_RE + r")\s+(?:to|through|until)\s+(?P<weekday2>"
+                         + _WEEKDAY_RE + r")\b", re.IGNORECASE)),
     ("mdy", re.compile(r"\b(?P<month>" + _MONTH_RE + r")\.?\s+" + _DAY + r"\b(?:,?\s*(?P<year>\d{4}))?",
                        re.IGNORECASE)),
     ("dmy", re.compile(r"\b" + _DAY + r"\s+(?:de\s+|of\s+)?(?P<month>" + _MONTH_RE + r")\b(?:\s+(?:de\s+)?(?P<year>\d{4}))?",
@@ -100,6 +100,8 @@ class DateMention:
     end: int
     how: str  # dateline | mdy | dmy | nth | weekday | today | yesterday | range | numeric | iso
     reported: bool = False  # the phrase dates the report ("said on Friday"), not the event
+    first: date | None = None  # a range's first and last days ("from Monday to Thursday", "March 25-28")
+    last: date | None = None
 
 
 @dataclass(frozen=True)
@@ -225,8 +227,11 @@ def find_dates(text: str, reference: date | None, relative: date | None | bool =
             if how in {"mdy", "dmy"} and value is None and reference is not None and not m.group("year"):
                 continue
             reported = how in {"weekday", "today", "yesterday"} and _is_report_date(text, m.start(), m.end())
+            first = last = None
+            if how == "range":
+                first, last = _resolve_range(m, reference, base)
             taken.append((m.start(), m.end()))
-            found.append(DateMention(value, precision, m.start(), m.end(), how, reported))
+            found.append(DateMention(value, precision, m.start(), m.end(), how, reported, first, last))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -247,6 +252,31 @@ def _is_report_date(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 80):start]
     # "arrived on Thursday, KCNA said" dates the arrival; only "KCNA said on Friday" dates the report.
     return bool(_REPORT_BEFORE.search(before))
+
+
+def _resolve_range(m: re.Match, reference: date | None, relative: date | None) -> tuple[date | None, date | None]:
+    """The first and last days of a range: month-day ranges against the reference day, weekday ranges
+    ("from Monday to Thursday") start on the latest such weekday on or before the relative day."""
+    groups = m.groupdict()
+    if groups.get("weekday"):
+        if relative is None:
+            return None, None
+        start_wd, end_wd = WEEKDAYS[groups["weekday"].lower()], WEEKDAYS[groups["weekday2"].lower()]
+        first = resolve_weekday(start_wd, relative)
+        return first, first + timedelta(days=(end_wd - start_wd) % 7)
+    month = _month_number(groups["month"])
+    if month is None:
+        return None, None
+    year = int(groups["year"]) if groups.get("year") else None
+    first = resolve_month_day(month, int(groups["day"]), reference, year)
+    if first is None:
+        return None, None
+    month2 = _month_number(groups["month2"]) if groups.get("month2") else first.month
+    year2 = first.year + (1 if month2 is not None and month2 < first.month else 0)
+    last = _safe_date(year2, month2, int(groups["day2"])) if month2 else None
+    if last is not None and last < first:
+        last = None
+    return first, last
 
 
 def _resolve(how: str, m: re.Match, reference: date | None) -> tuple[date | None, str | None]:

@@ -57,6 +57,15 @@ def _sentence_day(text: str, reference: date | None, relative: date | None | boo
     return None
 
 
+def _sentence_range(text: str, reference: date | None, relative: date | None | bool = True,
+                    slack: int = 0) -> tuple[date | None, date | None] | None:
+    """The first and last days of a range the sentence gives ("from Monday to Thursday"), if resolved."""
+    for d in find_dates(text, reference, relative, slack):
+        if d.how == "range" and d.first and not d.reported:
+            return d.first, d.last
+    return None
+
+
 def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) -> list:
     """The journeys of an analysed article: the main one and any other delegation it introduces."""
     from ingest.pipeline.classify import Journey
@@ -244,6 +253,9 @@ def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound
                 continue
             mentioned.append((c.start, c.iso2, None, c.role == "transit"))
         mentioned.sort(key=lambda item: item[0])
+        # "is leading a delegation to visit Viet Nam from Monday to Thursday": one stop, its first and last days.
+        span = _sentence_range(text, ctx.reference, ctx.relative, ctx.slack) \
+            if len({m[1] for m in mentioned if not m[3]}) == 1 else None
         for start, country, city, transit in mentioned:
             near_before = text[max(0, start - 60):start]
             if _NOT_A_STOP.search(text[max(0, start - 80):start + 40]):
@@ -255,6 +267,8 @@ def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound
             if transit and re.search(r"\bvia\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", near_before, re.I):
                 arrived = None  # "arrived in Vietnam via China": the day is Vietnam's, not China's
             departed = day if departing and not planned else None
+            if span and not transit and not departing:
+                arrived, departed = span
             _merge(stops, _stop(country, gazetteer.fold(city) if city else None, arrived, departed, transit, text))
         last_day = day or last_day
     return stops

@@ -89,3 +89,14 @@ def test_nth_is_never_in_the_future(reference, day):
 def test_weekday_phrases_resolve_like_the_rule(reference, name):
     found = values(f"The delegation arrived here on {name}.", reference)
     assert len(found) == 1 and found[0][0].strftime("%A") == name and found[0][0] <= reference
+
+
+def test_ranges_give_their_first_and_last_days():
+    found = find_dates("the troupe toured Peru from April 3 to 9", date(2015, 4, 12))
+    assert (found[0].first, found[0].last) == (date(2015, 4, 3), date(2015, 4, 9))
+    found = find_dates("she will be in Oslo Sept. 29-Oct. 2", date(2016, 9, 20))
+    assert (found[0].first, found[0].last) == (date(2016, 9, 29), date(2016, 10, 2))
+    # A weekday range starts on the latest such weekday on or before the reference day (a Wednesday here).
+    found = find_dates("in Lima from Tuesday to Friday", date(2015, 4, 8))
+    assert (found[0].first, found[0].last) == (date(2015, 4, 7), date(2015, 4, 10))
+    assert found[0].value is None
