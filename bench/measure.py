@@ -565,7 +565,8 @@ def ingest_benchmark(log: Callable[[str], None]) -> list[Result]:
     output = completed.stdout.strip()
     (ROOT / "bench" / "out" / "ingest_bench.log").write_text(output + "\n" + completed.stderr)
     if completed.returncode != 0:
-        return [Result(name, "", f"failed (exit {completed.returncode}); see bench/out/ingest_bench.log", ok=False)]
+        reason = (completed.stderr.strip().splitlines() or ["no message"])[-1][:200]
+        return [Result(name, "", f"failed (exit {completed.returncode}): {reason}", ok=False)]
     # The script's last line may be a JSON object of figures; otherwise its last lines are quoted.
     last = output.splitlines()[-1] if output else ""
     try:
