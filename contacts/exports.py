@@ -146,15 +146,21 @@ def copy_sql(queryset: QuerySet[Contact], columns: tuple[Column, ...] = CONTACT_
 def iter_copy(sql: str) -> Iterator[bytes]:
     """Run a COPY ... TO STDOUT and yield its output in blocks of about STREAM_BLOCK_BYTES."""
     connection.ensure_connection()
-    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
-        buffer = bytearray()
-        for block in copy:
-            buffer += block
-            if len(buffer) >= STREAM_BLOCK_BYTES:
-                yield bytes(buffer)
-                buffer.clear()
-        if buffer:
-            yield bytes(buffer)
+    with connection.connection.cursor() as cursor:
+        # JIT compilation of the per-row subqueries halved the export's speed on a million rows.
+        cursor.execute("SET jit = off")
+        try:
+            with cursor.copy(sql) as copy:
+                buffer = bytearray()
+                for block in copy:
+                    buffer += block
+                    if len(buffer) >= STREAM_BLOCK_BYTES:
+                        yield bytes(buffer)
+                        buffer.clear()
+                if buffer:
+                    yield bytes(buffer)
+        finally:
+            cursor.execute("RESET jit")
 
 
 def stream_contacts_csv(queryset: QuerySet[Contact], *, filename: str) -> StreamingHttpResponse:
