@@ -25,7 +25,7 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 test: services lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --create-db
 
 bench: services
 	$(PY) manage.py bench
