@@ -11,7 +11,7 @@ introduced with its own leader becomes its own journey, and nothing here merges 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ingest.pipeline import gazetteer, lexicon
@@ -196,6 +196,11 @@ _NOT_A_STOP = re.compile(r"\b(?:not|never|might|(?-i:may)|could|would|predict\w*
 _FUTURE = re.compile(r"\b(?:is|are) (?:expected|due|set|scheduled|slated) to\b|\bwill\b|\bis to (?:arrive|travel|visit)\b",
                      re.IGNORECASE)
 _PAST_MOVE = re.compile(r"\b(?:arrived|landed|reached|left|departed|crossed|passed|returned)\b", re.IGNORECASE)
+# "The previous day, the train left ...": a day counted from the day of the sentence before.
+_DAY_BEFORE = re.compile(r"\b(?:the previous day|the day before|a day earlier|il giorno prima|el d[ií]a anterior|"
+                         r"no dia anterior|накануне)\b", re.IGNORECASE)
+_DAY_AFTER = re.compile(r"\b(?:the (?:following|next) day|a day later|il giorno dopo|al d[ií]a siguiente|"
+                        r"no dia seguinte|на следующий день)\b", re.IGNORECASE)
 _TRAIN_TRANSIT = re.compile(r"\b(?:train|rail|railway|motorcade|by car|border (?:town|city|station|crossing))\b", re.I)
 _AIRPORT_WELCOME = re.compile(r"\b(?:greeted|welcomed|received|met)\b[^.]{0,160}\b(?:airport|station)\b|"
                               r"\b(?:airport|station)\b[^.]{0,80}\b(?:greeted|welcomed|received)\b", re.I)
@@ -224,6 +229,11 @@ def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound
         if info.sent.index > ctx.decisive and _other_delegation(info) or lexicon.HISTORY.search(text):
             continue
         day = _sentence_day(text, ctx.reference, ctx.relative, ctx.slack)
+        if day is None and last_day is not None:
+            if _DAY_BEFORE.search(text):
+                day = last_day - timedelta(days=1)
+            elif _DAY_AFTER.search(text):
+                day = last_day + timedelta(days=1)
         if not info.triggers and not stops and not lexicon.TRANSIT.search(text):
             last_day = day or last_day
             continue
@@ -280,6 +290,8 @@ def _merge(stops: list, stop) -> None:
         if existing.country == stop.country and (same_city or not existing.city or not stop.city):
             if existing.transit != stop.transit and existing.city and stop.city and not same_city:
                 continue
+            if existing.arrived and stop.arrived and abs((existing.arrived - stop.arrived).days) > 3:
+                continue  # the same place passed again on another leg ("arrived in Pingxiang" going and coming)
             existing.city = existing.city or stop.city
             existing.arrived = _earliest(existing.arrived, stop.arrived)
             existing.departed = existing.departed or stop.departed

@@ -34,3 +34,29 @@ def test_month_day_range_gives_arrival_and_departure_of_the_stop():
     assert a.relevant and a.direction == "outbound"
     stop = _stop(a, "MN")
     assert (stop.arrived, stop.departed) == (date(2026, 6, 21), date(2026, 6, 26))
+
+
+def test_the_previous_day_counts_from_the_sentence_before():
+    a = analyze(article(
+        "North Korean Premier Pak Thae Song's return trip through Russia continued for a second day on Oct. 12 "
+        "after his official goodwill visit to Mongolia.\n"
+        "The previous day, Pak's train departed Ulaanbaatar Station and arrived in Ulan-Ude in Russia.",
+        published="2026-10-13", source="Hankyoreh",
+    ))
+    journey = next(j for j in a.journeys if j.direction == "outbound")
+    russia = next(s for s in journey.stops if s.country == "RU")
+    mongolia = next(s for s in journey.stops if s.country == "MN")
+    assert russia.arrived == date(2026, 10, 11) and mongolia.departed == date(2026, 10, 11)
+
+
+def test_a_city_passed_on_the_way_out_and_back_is_two_stops():
+    a = analyze(article(
+        "North Korean Premier Pak Thae Song's return trip through Russia continued on Oct. 12 after his "
+        "official goodwill visit to Mongolia.\n"
+        "The previous day, Pak's train departed Ulaanbaatar Station and arrived in Ulan-Ude in Russia.\n"
+        "On the way out, his train passed through Ulan-Ude on Oct. 2.",
+        published="2026-10-13", source="Hankyoreh",
+    ))
+    journey = next(j for j in a.journeys if j.direction == "outbound")
+    passes = sorted(s.arrived for s in journey.stops if s.city == "Ulan-Ude")
+    assert passes == [date(2026, 10, 2), date(2026, 10, 11)]
