@@ -95,6 +95,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # out for 15 minutes, even with the right password; a successful login clears the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 5
+AXES_VERBOSE = False  # no banner on every start of every command and worker
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
