@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ingest.pipeline import gazetteer, lexicon
 from ingest.pipeline.dates import find_dates
-from ingest.pipeline.names import name_key, same_person
+from ingest.pipeline.names import find_names, name_key, same_person
 
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.pipeline.classify import Analysis, Context, SentenceInfo
@@ -38,6 +38,15 @@ NEW_DELEGATION = re.compile(
     r"encabezada|"
     r"liderada|chefiada)\s+(?:by|da|dal|dalla|dallo|por|pelo|pela)|во главе с)\s+(?:(?:[\w'’.-]+\s+){0,6}?)(?P<name>[A-Z][\w'’-]+"
     r"(?:[ -][A-Z][\w'’-]+){1,3})")
+
+
+_DPRK_WORDS = re.compile(r"DPRK|North Korea|Workers' Party|WPK|KPA|Korean|nordcorean|norcorean|КНДР|Корe")
+
+
+def _leader_name(raw: str) -> str:
+    """The personal name of a "led by" phrase without the title in front ("Vice-Minister Ri Chol Ung")."""
+    names = find_names(raw)
+    return names[-1][0] if names else raw.strip()
 
 
 def _stage(text: str) -> str | None:
@@ -78,7 +87,7 @@ def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) 
         phrase = ""
         for info in infos[:6]:
             m = NEW_DELEGATION.search(info.sent.text)
-            if m and (not leader or same_person(m.group("name"), leader)):
+            if m and (not leader or same_person(_leader_name(m.group("name")), leader)):
                 phrase = m.group("phrase").strip()
                 break
         stops = _stops(analysis, infos, ctx, outbound)
@@ -100,14 +109,16 @@ def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) 
     # Other delegations the article introduces with their own leader.
     for info in infos:
         for m in NEW_DELEGATION.finditer(info.sent.text):
-            name = m.group("name").strip()
+            name = _leader_name(m.group("name"))
             if any(j.leader and same_person(j.leader, name) for j in journeys):
                 continue
             phrase = m.group("phrase").strip()
             refs = [c for c in info.countries if c.start <= m.end()]
-            dprk = bool(re.search(r"DPRK|North Korea|Workers' Party|WPK|KPA|Korean|nordcorean|norcorean|"
-                                  r"КНДР|Корe", m.group(0) + " " + info.sent.text[:m.start()]))
-            foreign = [c.iso2 for c in refs if c.role == "actor" and c.iso2 != "KP"]
+            dprk = bool(_DPRK_WORDS.search(m.group(0) + " " + info.sent.text[:m.start()]))
+            # "a delegation of the Ministry of Foreign Affairs of North Korea led by ..." is the DPRK's own,
+            # whoever else the sentence names before it.
+            own = bool(_DPRK_WORDS.search(m.group("phrase")))
+            foreign = [] if own else [c.iso2 for c in refs if c.role == "actor" and c.iso2 != "KP"]
             places = [c.iso2 for c in info.countries if c.role in {"place", "destination"} and c.iso2 != "KP"]
             if dprk and not foreign:
                 direction = "outbound"

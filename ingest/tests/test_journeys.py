@@ -60,3 +60,16 @@ def test_a_city_passed_on_the_way_out_and_back_is_two_stops():
     journey = next(j for j in a.journeys if j.direction == "outbound")
     passes = sorted(s.arrived for s in journey.stops if s.city == "Ulan-Ude")
     assert passes == [date(2026, 10, 2), date(2026, 10, 11)]
+
+
+def test_delegation_phrase_naming_the_dprk_is_outbound_and_its_leader_has_no_title():
+    a = analyze(article(
+        "Mongolian Deputy Foreign Minister Bat Erdene held talks on Friday with a delegation of the Ministry of "
+        "External Economic Relations of North Korea led by Vice-Minister Kang Chol Su, which arrived in "
+        "Ulaanbaatar on July 7.",
+        published="2026-07-11", source="Montsame",
+    ))
+    assert a.relevant
+    assert a.journeys
+    assert all(j.direction == "outbound" and j.sending_country == "KP" for j in a.journeys)
+    assert [j.leader for j in a.journeys] == ["Kang Chol Su"]
