@@ -21,7 +21,7 @@ from ingest.pipeline.names import find_names, name_key, same_person
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.pipeline.classify import Analysis, Context, SentenceInfo
 
-ANNOUNCED = re.compile(r"\b(?:will (?:visit|pay|travel|leave|make|attend|hold)|is (?:due|set|scheduled|expected|to) "
+ANNOUNCED = re.compile(r"\b(?:will (?:visit|pay|travel|leave|make|attend|hold|send)|is (?:due|set|scheduled|expected|to) "
                        r"to (?:visit|travel|leave|arrive)|is to (?:visit|pay|travel)|are to (?:visit|pay)|"
                        r"plans? to visit|to pay (?:a|an) (?:[\w-]+ ){0,3}visit|at the invitation|"
                        r"will take (?:the|them|him|her)|is then due|then due to travel|before going to|"

@@ -37,8 +37,9 @@ TRAVEL = [
                             r"visit to|trip to|tour to|tour of)\b", I), 1),
     ("welcomed", re.compile(r"\b(?:was|were) (?:greeted|welcomed|met|received)(?: at the (?:airport|station|border))?"
                             r"\b", I), 2),
-    ("announced visit", re.compile(r"\b(?:will|is to|are to|is scheduled to|are scheduled to|is due to|are due to) "
-                                   r"(?:pay|make) (?:a|an) (?:[\w-]+ ){0,3}visit to\b", I), 3),
+    ("announced visit", re.compile(r"\b(?:(?:will|is to|are to|is scheduled to|are scheduled to|is due to|are due to) "
+                                   r"(?:(?:pay|make) (?:a|an) (?:[\w-]+ ){0,3}visit to|visit)|"
+                                   r"will send (?:a|an) (?:[\w'’-]+ ){0,4}delegation)\b", I), 3),
     ("seen off", re.compile(r"\b(?:seen off|saw off|see off|sending (?:\w+ )?off)\b", I), 2),
     ("tribute", re.compile(r"\b(?:paid tribute|pays tribute|laid (?:a )?wreaths?|lays (?:a )?wreaths?|"
                            r"paid (?:their|his|her) respects)\b", I), 2),
@@ -179,7 +180,7 @@ NOT_PARTY_CONTEXT = re.compile(r"\b(?:anniversary|birth|birthday|statues?|portra
 # Substrings without which a trigger pattern cannot match: checked on the lowercased sentence first, so
 # that the regular expressions only run where they can fire (classification must stay >= 500 articles/s).
 TRIGGER_STEMS = {
-    "announced visit": ("visit",),
+    "announced visit": ("visit", "will send"),
     "arrival": ("arriv", "landed", "touched down", "raggiunt", "lleg", "chegou", "chegaram", "прибыл", "tiba"),
     "departure": ("left", "leav", "depart", "set off", "sets off", "set out", "head", "partit", "partì", "partió",
                   "partio", "partiu", "salió", "отбыл", "вылетел", "berangkat"),

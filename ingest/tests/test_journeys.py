@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from ingest.pipeline.classify import analyze
 from ingest.tests.test_classify import article
 
@@ -73,3 +75,17 @@ def test_delegation_phrase_naming_the_dprk_is_outbound_and_its_leader_has_no_tit
     assert a.journeys
     assert all(j.direction == "outbound" and j.sending_country == "KP" for j in a.journeys)
     assert [j.leader for j in a.journeys] == ["Kang Chol Su"]
+
+
+@pytest.mark.parametrize("text", [
+    "HAVANA, May 4 (Prensa Latina) -- A delegation of the Workers' Party of Korea led by Ri Kwang Sok will visit "
+    "Cuba soon, the Communist Party of Cuba said.",
+    "SEOUL, May 4 (Yonhap) -- North Korea will send a ruling party delegation led by Ri Kwang Sok to Cuba, state "
+    "media reported Tuesday.",
+    "Pyongyang, May 4 (KCNA) -- A delegation of the Workers' Party of Korea led by Ri Kwang Sok is to visit Cuba "
+    "at the invitation of the Communist Party of Cuba.",
+])
+def test_announced_visit_is_relevant_with_an_announced_stage(text):
+    a = analyze(article(text, published="2026-05-05", source="Wire"))
+    assert (a.relevant, a.kind, a.direction, a.countries) == (True, "visit", "outbound", ["CU"])
+    assert [(j.leader, j.stage) for j in a.journeys] == [("Ri Kwang Sok", "announced")]
