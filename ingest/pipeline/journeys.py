@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ingest.pipeline import gazetteer, lexicon
-from ingest.pipeline.dates import find_dates
+from ingest.pipeline.dates import explicit_dates, find_dates
 from ingest.pipeline.names import find_names, name_key, same_person
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -186,15 +186,26 @@ def _article_stage(infos: list[SentenceInfo], analysis: Analysis) -> str | None:
     return "departed" if analysis.kind in {"visit", "meeting"} else None
 
 
+def _reference(ctx: Context) -> date | None:
+    """The day month-day dates count from: the dateline or publication date, else, for an undated page,
+    the year of a full date the article writes ("left on Feb. 23, 2019" ... "arrived home on Tuesday (March 5)")."""
+    if ctx.reference is not None:
+        return ctx.reference
+    full = explicit_dates(ctx.folded or "", None)  # without a reference only dates with a year resolve
+    return max(full) if full else None
+
+
 def _span(infos: list[SentenceInfo], ctx: Context, outbound: bool, stops: list) -> tuple[date | None, date | None]:
     start = end = None
+    reference = _reference(ctx)
     for info in infos:
         text = info.sent.text
         if outbound and lexicon.LEFT_HOME.search(text) and start is None:
-            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], ctx.reference, ctx.relative, ctx.slack)
+            start = _sentence_day(text[lexicon.LEFT_HOME.search(text).start():], reference, ctx.relative, ctx.slack)
         if outbound and lexicon.RETURN_HOME.search(text) and end is None:
             m = lexicon.RETURN_HOME.search(text)
-            end = _sentence_day(text[m.start():], ctx.reference, ctx.relative, ctx.slack) or _sentence_day(text, ctx.reference, ctx.relative, ctx.slack)
+            end = _sentence_day(text[m.start():], reference, ctx.relative, ctx.slack) or \
+                _sentence_day(text, reference, ctx.relative, ctx.slack)
     return start, end
 
 

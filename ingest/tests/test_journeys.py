@@ -89,3 +89,15 @@ def test_announced_visit_is_relevant_with_an_announced_stage(text):
     a = analyze(article(text, published="2026-05-05", source="Wire"))
     assert (a.relevant, a.kind, a.direction, a.countries) == (True, "visit", "outbound", ["CU"])
     assert [(j.leader, j.stage) for j in a.journeys] == [("Ri Kwang Sok", "announced")]
+
+
+def test_undated_page_takes_the_year_of_a_full_date_for_the_journey_end():
+    a = analyze(article(
+        "SEOUL - North Korean Premier Pak Thae Song arrived home on Tuesday (October 14), state media said, "
+        "completing his tour of Mongolia.\n"
+        "Pak left Pyongyang on October 2, 2026 by train for Ulaanbaatar, where he met Mongolian leaders.",
+        source="Wire",
+    ))
+    journey = next(j for j in a.journeys if j.direction == "outbound")
+    assert journey.stage == "concluded"
+    assert journey.end == date(2026, 10, 14)
