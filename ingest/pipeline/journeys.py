@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ingest.pipeline import gazetteer, lexicon
-from ingest.pipeline.dates import explicit_dates, find_dates
+from ingest.pipeline.dates import WEEKDAYS, explicit_dates, find_dates
 from ingest.pipeline.names import find_names, name_key, same_person
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,6 +63,20 @@ def _sentence_day(text: str, reference: date | None, relative: date | None | boo
     for d in find_dates(text, reference, relative, slack):
         if d.value and not d.reported and d.how != "range":
             return d.value
+    return None
+
+
+def _day_after_anchor(text: str, anchor: date) -> date | None:
+    """A weekday word when the page date cannot be trusted, counted from the day the sentence just before
+    gives ("met officials on April 10. The delegation departed on Sunday."): the first such day on or after it."""
+    for d in find_dates(text, anchor, None):
+        if d.reported or d.how != "weekday":
+            continue
+        phrase = text[d.start:d.end]
+        word = re.search(_WEEKDAY_WORDS, phrase, re.IGNORECASE)
+        if word is None or re.match(r"\s*(?:last|this|next)\b", phrase, re.IGNORECASE):
+            return None
+        return anchor + timedelta(days=(WEEKDAYS[word.group(0).lower()] - anchor.weekday()) % 7)
     return None
 
 
@@ -219,6 +233,7 @@ _FUTURE = re.compile(r"\b(?:is|are) (?:expected|due|set|scheduled|slated) to\b|\
                      re.IGNORECASE)
 _PAST_MOVE = re.compile(r"\b(?:arrived|landed|reached|left|departed|crossed|passed|returned)\b", re.IGNORECASE)
 # "The previous day, the train left ...": a day counted from the day of the sentence before.
+_WEEKDAY_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _DAY_BEFORE = re.compile(r"\b(?:the previous day|the day before|a day earlier|il giorno prima|el d[ií]a anterior|"
                          r"no dia anterior|накануне)\b", re.IGNORECASE)
 _DAY_AFTER = re.compile(r"\b(?:the (?:following|next) day|a day later|il giorno dopo|al d[ií]a siguiente|"
@@ -246,11 +261,16 @@ def _stops(analysis: Analysis, infos: list[SentenceInfo], ctx: Context, outbound
     wanted = set(analysis.countries)
     main_country = analysis.countries[0] if analysis.countries else None
     last_day = None
+    previous_day = None  # the day the sentence just before gives, if it gives one
     for info in infos:
         text = info.sent.text
+        told, previous_day = previous_day, None
         if info.sent.index > ctx.decisive and _other_delegation(info) or lexicon.HISTORY.search(text):
             continue
         day = _sentence_day(text, ctx.reference, ctx.relative, ctx.slack)
+        previous_day = day
+        if day is None and told is not None and ctx.relative is None:
+            day = _day_after_anchor(text, told)
         if day is None and last_day is not None:
             if _DAY_BEFORE.search(text):
                 day = last_day - timedelta(days=1)

@@ -101,3 +101,16 @@ def test_undated_page_takes_the_year_of_a_full_date_for_the_journey_end():
     journey = next(j for j in a.journeys if j.direction == "outbound")
     assert journey.stage == "concluded"
     assert journey.end == date(2026, 10, 14)
+
+
+def test_weekday_in_a_mirror_with_a_wrong_page_date_counts_from_the_sentence_before():
+    # The page is dated two months after the trip: "Sunday" follows the day the sentence before gives.
+    a = analyze(article(
+        "A delegation of the Workers' Party of Korea led by Ri Kwang Sok left Pyongyang on April 8 for a visit "
+        "to Cambodia.\n"
+        "Ri met Cambodian officials in Phnom Penh on April 10.\n"
+        "The delegation departed Phnom Penh on Sunday.",
+        published="2026-06-20", source="Mirror News",
+    ))
+    stop = _stop(a, "KH")
+    assert stop.departed == date(2026, 4, 12)
