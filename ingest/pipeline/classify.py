@@ -308,6 +308,12 @@ _OF_ACTOR_BEFORE = re.compile(r"\b(?:delegations?|ambassador|embassy|president|m
                               r"agency|vice-minister|secretary) of (?:the )?$", re.IGNORECASE)
 
 
+# A trigger inside a time clause or purpose is not the event itself ("ahead of his visit", "to discuss").
+_SUBORDINATE_BEFORE = re.compile(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
+                                 r"anniversary of|occasion of|preparing for|preparations for)\s+"
+                                 r"(?:(?:his|her|their|its|the|a|an)\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+
+
 def _hypothetical(text: str, triggers: list[Trigger]) -> bool:
     """Hypothetical or denied wording around the main trigger ("would meet", "no plans to visit")."""
     main = [t for t in triggers if not t.subordinate and t.strength >= 2]
@@ -322,22 +328,21 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
     triggers: list[Trigger] = []
     lower = text.lower()
     # One scan for every trigger's key substrings; only the rules whose substrings occur then run.
+    same_length = len(lower) == len(text)
     present: set[str] = set()
     for m in lexicon.ALL_STEMS.finditer(lower):
         present |= lexicon.STEM_CLOSURE[m.group(0)]
-    for kind, rules in lexicon.KIND_TRIGGERS.items():
+    # Case-sensitive twins on the lowercased sentence when offsets stay valid (see lexicon.search_lower).
+    kinds, haystack = (lexicon.KIND_TRIGGERS_LOWER, lower) if same_length else (lexicon.KIND_TRIGGERS, text)
+    for kind, rules in kinds.items():
         for name, pattern, strength in rules:
             stems = lexicon.TRIGGER_STEMS.get(name)
             if stems is not None and present.isdisjoint(stems):
                 continue
-            for m in pattern.finditer(text):
+            for m in pattern.finditer(haystack):
                 before = text[max(0, m.start() - 25):m.start()]
-                subordinate = bool(re.search(r"\b(?:ahead of|before|after|prior to|following|since|until|to discuss|"
-                                             r"anniversary of|occasion of|"
-                                             r"preparing for|preparations for)\s+(?:(?:his|her|their|its|the|a|an)\s+)?"
-                                             r"(?:[\w-]+\s+){0,2}$",
-                                             before, re.I)) or (name != "announced visit" and
-                                                                bool(_MODAL_BEFORE.search(before)))
+                subordinate = bool(_SUBORDINATE_BEFORE.search(before)) or (
+                    name != "announced visit" and bool(_MODAL_BEFORE.search(before)))
                 triggers.append(Trigger(kind, name, strength, m.start(), subordinate))
     triggers.sort(key=lambda t: t.start)
 
@@ -354,7 +359,7 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
             dprk_place = dprk_place or bool(re.search(r"\b(?:in|at)\s+(?:the\s+)?$", near, re.I)) or bool(
                 re.search(r"\b(?:arrived|arrives|arriving|visit|visits|visiting|trip|came|travell?ed)\b[^.;]{0,30}"
                           r"\bto\s+(?:the\s+)?$", near, re.I))
-    here = ctx.kcna and bool(lexicon.HERE.search(text))
+    here = ctx.kcna and bool(lexicon.search_lower(lexicon.HERE, text, lower))
     if here:
         dprk_place = True
     if ctx.kcna and lexicon.KOREAN_WORD.search(text) and not re.search(r"South Korean|Koreans? in\b", text):
@@ -403,9 +408,9 @@ def _sentence_info(sent: Sentence, ctx: Context) -> SentenceInfo:
         countries=countries,
         names=names,
         hypothetical=_hypothetical(text, triggers) if eventful else False,
-        history=bool(lexicon.HISTORY.search(text)) if eventful else False,
-        statement=bool(lexicon.STATEMENT.search(text)) if eventful else False,
-        military=bool(lexicon.MILITARY_EVENT.search(text)) if eventful else False,
+        history=bool(lexicon.search_lower(lexicon.HISTORY, text, lower)) if eventful else False,
+        statement=bool(lexicon.search_lower(lexicon.STATEMENT, text, lower)) if eventful else False,
+        military=bool(lexicon.search_lower(lexicon.MILITARY_EVENT, text, lower)) if eventful else False,
         here=here,
     )
 
@@ -435,7 +440,7 @@ def _name_side(text: str, start: int, end: int, name: str, ctx: Context) -> tupl
     pieces = re.split(r"[;:\"]|,|\b(?:and|by|with|from|met|meets|received|receives|between|were|was|are|is|sent|sends|"
                       r"conveyed|delivered|greeted|hosted|visited|invited|thanked|congratulated|told|said)\b", before)
     title_before = pieces[-1]
-    led = re.search(r"([^,;:.]{0,80}?\b(?:delegation|group|mission|team|troupe|delegazione|delegación|delegação)"
+    led = ("led by" in before or "headed by" in before) and re.search(r"([^,;:.]{0,80}?\b(?:delegation|group|mission|team|troupe|delegazione|delegación|delegação)"
                     r"[^,;:.]{0,80}?)\b(?:led|headed) by\s+((?:[\w.'-]+\s+){0,5})$", before)
     if led:
         # "A Russian delegation led by Oleg Volkov": the delegation phrase gives the nationality.

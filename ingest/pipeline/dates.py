@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ingest.pipeline.lexicon import trie_pattern
+
 MONTHS = {
     # English (with press abbreviations)
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -41,8 +43,9 @@ WEEKDAYS = {
     "субботу": 5, "суббота": 5, "воскресенье": 6,
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6,
 }
-_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-_WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+# Tries rather than flat alternations: the same words matched, several times faster (lexicon.trie_pattern).
+_MONTH_RE = trie_pattern(MONTHS)
+_WEEKDAY_RE = trie_pattern(WEEKDAYS)
 
 # Datelines: "Pyongyang, March 21 (KCNA) --", "SEOUL, Nov. 14 (Yonhap) --", "PYONGYANG, October 8./TASS/.",
 # "BEIJING, March 23 (Xinhua) --", "Tehran (ISNA) -", "HANOI, Kyodo -", "VIETNAM, March 25 - HÀ NỘI —".
@@ -85,7 +88,8 @@ _REPORT_BEFORE = re.compile(
 
 _EXPLICIT = {"range", "mdy", "dmy", "numeric", "iso"}
 _DIGIT = re.compile(r"\d")
-_WEEKDAY_HINT = re.compile("|".join(sorted(WEEKDAYS, key=len, reverse=True)))
+_WEEKDAY_HINT = re.compile(trie_pattern(WEEKDAYS))
+_MONTH_HINT = re.compile(trie_pattern(MONTHS))
 _WORD_HINT = re.compile(r"today|this morning|this afternoon|this evening|tonight|yesterday|oggi|hoy|hoje|ieri|ayer|"
                         r"ontem|сегодня|вчера")
 
@@ -206,11 +210,14 @@ def find_dates(text: str, reference: date | None, relative: date | None | bool =
     has_digit = _DIGIT.search(text) is not None
     has_weekday = bool(_WEEKDAY_HINT.search(lower))
     has_word = bool(_WORD_HINT.search(lower))
+    has_month = has_digit and bool(_MONTH_HINT.search(lower))
     for how, pattern in PATTERNS:
         # Cheap checks first: most sentences have no date at all, and the big patterns are slow.
         if how in {"range", "mdy", "dmy", "numeric", "iso", "nth"} and not has_digit:
             if not (how == "range" and has_weekday):
                 continue
+        if how in {"mdy", "dmy"} and not has_month or how == "range" and not has_month and not has_weekday:
+            continue  # every one of these names a month (or, for "from Monday to Thursday", weekdays)
         if how == "weekday" and not has_weekday:
             continue
         if how in {"today", "yesterday"} and not has_word:
@@ -239,6 +246,8 @@ def find_dates(text: str, reference: date | None, relative: date | None | bool =
 def explicit_dates(text: str, reference: date | None) -> list[date]:
     """Only the dates written with a month name ("March 21", "21 marzo"): a cheap scan of a long text."""
     found = []
+    if not _DIGIT.search(text) or not _MONTH_HINT.search(text.lower()):
+        return found
     for how in ("mdy", "dmy"):
         pattern = next(p for h, p in PATTERNS if h == how)
         for m in pattern.finditer(text):

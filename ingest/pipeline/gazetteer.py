@@ -16,6 +16,7 @@ from functools import lru_cache
 import pycountry
 
 from contacts import reference
+from ingest.pipeline.lexicon import trie_pattern
 from ingest.pipeline.names import NOT_NAME_WORDS
 
 # Languages of the foreign-language reports we read (trips are covered in Italian, Portuguese,
@@ -108,28 +109,6 @@ class CityInfo:
     capital: bool
 
 
-def _trie_pattern(words) -> str:
-    """A compact alternation for many literal words: a trie turned into a regex, longest forms first."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def render(node) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
-        if not branches:
-            return ""
-        if len(branches) == 1 and not end:
-            return branches[0]
-        body = "(?:" + "|".join(branches) + ")"
-        return body + "?" if end else body
-
-    return render(trie)
-
-
 def _translated_names() -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for lang in FOREIGN_LANGUAGES:
@@ -194,7 +173,7 @@ def country_index() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
             forms.setdefault(form.replace("'", "’"), value)  # unfolded copy: "People’s Republic"
     forms.pop("Korean", None)
     forms["Korean"] = ("KP", "korean")
-    pattern = re.compile(r"(?<![\w])(?:" + _trie_pattern(sorted(forms, key=len, reverse=True)) + r")(?![\w'])")
+    pattern = re.compile(r"(?<![\w])(?:" + trie_pattern(forms) + r")(?![\w'])")
     return forms, pattern
 
 
@@ -230,7 +209,14 @@ def find_countries(text: str) -> list[CountryMatch]:
     count = len(tokens)
     while i < count:
         token = tokens[i][0]
-        bare = token[:-2] if token.endswith(("'s", "’s")) else token.rstrip(".'’")
+        # Most tokens are plain words: only a final "'s", "." or quote makes a bare form differ.
+        last = token[-1]
+        if last == "s" and token.endswith(("'s", "’s")):
+            bare = token[:-2]
+        elif last in ".'’":
+            bare = token.rstrip(".'’")
+        else:
+            bare = token
         if token not in firsts and bare not in firsts:
             if "-" in token:
                 # "DPRK-China treaty", "Korea-Laos Friendship Association": each side of the hyphen.

@@ -208,6 +208,63 @@ TRIGGER_STEMS = {
     "signed": ("sign", "inked", "firmat", "firmó", "firmaron", "assin", "подписа"),
 }
 _ALL_STEMS = sorted({stem for stems in TRIGGER_STEMS.values() for stem in stems}, key=len, reverse=True)
-ALL_STEMS = re.compile("|".join(re.escape(stem) for stem in _ALL_STEMS))
+
+
+def trie_pattern(words) -> str:
+    """A regex alternation of literal words built as a trie, so the engine tests one branch per character
+    instead of every word in turn (several times faster than a flat alternation of 150 stems).
+    Longer words win over their prefixes, as in a longest-first alternation."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def render(node) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        if len(branches) == 1 and not end:
+            return branches[0]
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if end else body
+
+    return render(trie)
+
+
+ALL_STEMS = re.compile(trie_pattern(_ALL_STEMS))
 # A stem found also stands for the shorter stems inside it ("paid a call" holds "paid a").
 STEM_CLOSURE = {stem: frozenset(other for other in _ALL_STEMS if other in stem) for stem in _ALL_STEMS}
+
+
+# --- Lowercase twins --------------------------------------------------------------------------------------
+# Python's regex engine skips ahead fast only on case-sensitive literals: a case-insensitive alternation
+# is about three times slower. Each pattern below gets a case-sensitive twin with its literal letters
+# lowered, run on the lowercased sentence (computed once). Lowercasing keeps offsets only when it keeps
+# the length, so callers fall back to the original pattern otherwise (`search_lower`).
+
+
+def lower_twin(pattern: re.Pattern) -> re.Pattern:
+    """A case-sensitive copy of an IGNORECASE pattern, for lowercased text: literals lowered, escapes kept."""
+    source = pattern.pattern
+    if not pattern.flags & re.IGNORECASE or "(?-i" in source or "(?P<" in source:
+        raise ValueError("only plain case-insensitive patterns have a lowercase twin")
+    lowered = re.sub(r"\\.|[^\\]", lambda m: m.group(0) if m.group(0)[0] == "\\" else m.group(0).lower(), source)
+    return re.compile(lowered, pattern.flags & ~re.IGNORECASE)
+
+
+TWINS: dict[re.Pattern, re.Pattern] = {
+    p: lower_twin(p) for p in (HISTORY, STATEMENT, MILITARY_EVENT, HERE, DELEGATION_WORD)
+}
+KIND_TRIGGERS_LOWER = {kind: [(name, lower_twin(p), strength) for name, p, strength in rules]
+                       for kind, rules in KIND_TRIGGERS.items()}
+
+
+def search_lower(pattern: re.Pattern, text: str, lower: str) -> re.Match | None:
+    """`pattern.search(text)` through its lowercase twin when `lower` is `text.lower()` of the same length."""
+    twin = TWINS.get(pattern)
+    if twin is not None and len(lower) == len(text):
+        return twin.search(lower)
+    return pattern.search(text)
