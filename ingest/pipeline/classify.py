@@ -939,6 +939,38 @@ def _empty(reasons: list[str], score: float = 0.0) -> Analysis:
     )
 
 
+@lru_cache(maxsize=1)
+def _dprk_hints() -> tuple[re.Pattern, re.Pattern]:
+    """Everything that can put a DPRK side into an article, as two cheap scans.
+
+    Case-sensitive: the DPRK markers, Pyongyang venues, DPRK bodies that mark a title ("C.C.", "Cabinet"),
+    and the surnames (in every romanisation) of the best-known DPRK figures. On lowercased text: every
+    name the country gazetteer has for the DPRK, in every language, and the stems of "Korea". An article
+    with none of these cannot have a DPRK side, whatever its sentences say.
+    """
+    from ingest.pipeline.names import DPRK_FIGURES, SURNAMES
+
+    figure_surnames = {SURNAMES.get(name.split()[0].lower(), name.split()[0].lower()) for name in DPRK_FIGURES}
+    spellings = sorted(variant.capitalize() for variant, canonical in SURNAMES.items()
+                       if canonical in figure_surnames and len(variant) > 1)
+    cased = re.compile("|".join([
+        lexicon.DPRK_MARKER.pattern, lexicon.PYONGYANG_VENUE.pattern,
+        r"\b(?:C\.C\.|Cabinet|Presidium|State Affairs|KCNA|Korean Committee)",
+        r"\b(?:" + lexicon.trie_pattern(spellings) + r")\b",
+        "[\uac00-\ud7a3]",  # Hangul
+    ]))
+    forms, _ = gazetteer.country_index()
+    lowered = {form.lower() for form, (iso2, _how) in forms.items() if iso2 == "KP"}
+    lowered |= {"korea", "corea", "coreia", "coree", "корея", "корее", "корей", "кндр"}
+    return cased, re.compile(lexicon.trie_pattern(lowered))
+
+
+def mentions_dprk(text: str) -> bool:
+    """Whether `text` (accent-folded) names anything that can be the DPRK side of a contact."""
+    cased, lowered = _dprk_hints()
+    return bool(cased.search(text) or lowered.search(text.lower()))
+
+
 def analyze(article: ArticleInput) -> Analysis:
     """Analyse one article: relevance, kind, direction, countries, leads, type, date, cities, journeys."""
     try:
@@ -956,6 +988,9 @@ def _analyze(article: ArticleInput) -> Analysis:
         dateline = Dateline(None, dateline.value, dateline.end, dateline.agency, dateline.start)
     kcna = bool(dateline.agency and "KCNA" in dateline.agency.upper() and (dateline.city or "").lower() == "pyongyang") \
         or (article.source or "").upper().startswith(("KCNA", "RODONG", "VOICE OF KOREA", "PYONGYANG TIMES"))
+    if not kcna and not mentions_dprk(title + "\n" + folded):
+        # Most of a general news feed: rejected before any sentence is read.
+        return _empty(["no DPRK mention (early reject)"])
     reference = dateline.value or article.published
     ctx = Context(kcna=kcna, dateline=dateline, reference=reference, folded=folded)
     ctx.south = not kcna and bool(_SOUTH.search(folded[:1500]))
