@@ -728,10 +728,10 @@ def _direction(kind: str, info: SentenceInfo, ctx: Context, lead_infos: list[Sen
     if places:
         return "outbound", f"contact abroad: {places[0].text}"
     cities = _cities_in(text)
-    foreign_cities = [c for c in cities if c[1].country != "KP"]
+    foreign_cities = [c for c in cities if c[1].country != "KP" and not c[1].border]
     if foreign_cities:
         return "outbound", f"contact abroad: {foreign_cities[0][0]}"
-    if any(c[1].country == "KP" for c in cities):
+    if any(c[1].country == "KP" and not c[1].border for c in cities):
         return "inbound", "contact in the DPRK"
     if re.search(r"\b(?:on a visit|visiting|on (?:a|an|his|her|their) [\w -]{0,30}visit) to (?:the )?([A-Z][\w' ]+)",
                  text):
@@ -1300,6 +1300,11 @@ def _contact_cities(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context, 
             if direction == "remote":
                 if city.country != "KP" and re.search(r"\b(?:ceremony|took place|held|presented|handed)\b",
                                                       source.sent.text, re.I):
+                    add(name)
+                continue
+            if city.border:
+                # The truce village: a contact there is on neither side's soil, whatever the direction.
+                if not re.search(r"\b(?:from|left|departed|leaving|via|through)\s+(?:the\s+)?$", before, re.I):
                     add(name)
                 continue
             if city.country == "KP":

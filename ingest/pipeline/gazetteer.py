@@ -101,12 +101,57 @@ class CountryMatch:
 
 @dataclass(frozen=True)
 class CityInfo:
-    """A city the gazetteer knows: canonical name, country, population and whether it is a capital."""
+    """A city the gazetteer knows: canonical name, country, population and whether it is a capital.
+
+    `border` marks a place on the line between two countries (Panmunjom): a contact there is in neither
+    side's territory, so the place never decides a direction by itself.
+    """
 
     name: str
     country: str
     population: int
     capital: bool
+    border: bool = False
+
+
+@dataclass(frozen=True)
+class ExtraPlace:
+    """A DPRK place the news names often but the GeoNames city list lacks or spells otherwise."""
+
+    name: str
+    country: str
+    latitude: float
+    longitude: float
+    aliases: tuple[str, ...] = ()
+    border: bool = False
+
+
+# GeoNames lists cities of 15,000 people or more under romanisations with breves ("Namp’o", "Sunch’ŏn");
+# KCNA and the wires write "Nampho", "Sunchon", and name places that are not cities at all: the truce
+# village, the mountain resort, the special economic zone. Coordinates to about a kilometre.
+EXTRA_PLACES: tuple[ExtraPlace, ...] = (
+    ExtraPlace("Panmunjom", "KP", 37.9559, 126.6772, ("Panmunjeom", "P'anmunjom", "Joint Security Area"), border=True),
+    ExtraPlace("Mount Kumgang", "KP", 38.6500, 128.1000,
+               ("Mt Kumgang", "Mt. Kumgang", "Mount Kumgang", "Kumgangsan", "Mt Kumgangsan", "Mount Geumgang",
+                "Mt. Geumgang", "Geumgangsan", "Diamond Mountains")),
+    ExtraPlace("Rason", "KP", 42.2572, 130.2800, ("Rason City", "Rajin-Sonbong", "Rason Economic and Trade Zone")),
+    ExtraPlace("Nampho", "KP", 38.7375, 125.4078, ("Nampho City",)),
+    ExtraPlace("Sunchon", "KP", 39.4317, 125.9328, ()),
+    ExtraPlace("Samjiyon", "KP", 41.8036, 128.3189, ("Samjiyon City",)),
+    ExtraPlace("Tumangang", "KP", 42.4200, 130.6200, ("Tumangang Station",)),
+    ExtraPlace("Kaesong", "KP", 37.9708, 126.5544, ("Kaesong Industrial Complex", "Kaesong Industrial Zone")),
+    ExtraPlace("Sinuiju", "KP", 40.1006, 124.3981, ()),
+    ExtraPlace("Wonsan", "KP", 39.1528, 127.4436, ("Wonsan-Kalma", "Wonsan Kalma")),
+)
+
+
+def extra_place(name: str) -> ExtraPlace | None:
+    """The curated place a name (or alias) refers to, with its coordinates, or None."""
+    folded = fold(name or "").strip()
+    for place in EXTRA_PLACES:
+        if folded == place.name or folded in place.aliases:
+            return place
+    return None
 
 
 def _translated_names() -> dict[str, set[str]]:
@@ -289,6 +334,12 @@ def city_index() -> dict[str, list[CityInfo]]:
             if " " not in name and name.lower() in NOT_NAME_WORDS and not is_capital and city.population < 1_000_000:
                 continue  # "Republic", "Union", "Victoria": title and organisation words
             index.setdefault(name, []).append(info)
+    for place in EXTRA_PLACES:
+        info = CityInfo(place.name, place.country, 0, False, place.border)
+        for name in (place.name, *place.aliases):
+            entries = index.setdefault(fold(name), [])
+            if not any(c.country == place.country for c in entries):
+                entries.append(info)
     for infos in index.values():
         infos.sort(key=lambda c: (not c.capital, -c.population))
     return index

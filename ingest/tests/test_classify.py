@@ -281,3 +281,14 @@ def test_return_home_after_a_two_country_tour():
     assert a.delegation_type == "government"
     assert a.event_date == date(2024, 6, 19)
     assert a.journeys[0].stage == "concluded" and a.journeys[0].end == date(2024, 6, 19)
+
+
+def test_a_summit_in_the_truce_village_names_it_whatever_the_direction():
+    # Invented copy: the South's side of the line, reported from Seoul.
+    result = analyze(article(
+        "SEOUL (Wire) - South Korean Unification Minister Han Do-yun met North Korean official Ri Chol Su at "
+        "the truce village of Panmunjom on Tuesday, the ministry said.",
+        published="2030-04-02", source="Wire",
+    ))
+    assert result.relevant
+    assert result.cities == ["Panmunjom"]

@@ -48,3 +48,17 @@ def test_noisy_alternate_names_are_filtered():
 def test_fold_keeps_offsets():
     text = "Lê Hoài Trung met him in Hà Nội"
     assert len(gazetteer.fold(text)) == len(text)
+
+
+def test_dprk_places_the_city_list_lacks_or_spells_otherwise():
+    found = {name: city.country for name, city, _, _ in gazetteer.find_cities(
+        "talks at Panmunjom, a tour of Mt. Kumgang, the port of Nampho, the Rason zone and Sinuiju")}
+    assert found == {"Panmunjom": "KP", "Mt. Kumgang": "KP", "Nampho": "KP", "Rason": "KP", "Sinuiju": "KP"}
+    assert gazetteer.city_index()["Panmunjom"][0].border
+    place = gazetteer.extra_place("Mount Kumgang")
+    assert place is not None and 38 < place.latitude < 39 and 127 < place.longitude < 129
+
+
+def test_a_curated_place_never_hides_the_geonames_city_of_the_same_name():
+    kaesong = gazetteer.city_index()["Kaesong"]
+    assert len(kaesong) == 1 and kaesong[0].population > 100_000
