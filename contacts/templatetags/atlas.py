@@ -1,8 +1,61 @@
-"""Template helpers for pages that show what came from articles."""
+"""Template helpers for pages that show what came from articles.
+
+The timeline renders hundreds of dates, names and links per page. Written as `{% include %}`s and
+`get_absolute_url()` calls they were most of the page's CPU (an include pushes a context and renders
+a template; `reverse()` resolves the URL pattern every time), so the small repeated fragments are
+filters and tags here that return the same HTML, and record URLs are built from a prefix resolved
+once per URL pattern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
 
 from django import template
+from django.urls import get_script_prefix, reverse
+from django.utils.dateformat import format as date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from contacts.models import Contact, Country, Delegation, Participant, Person
 
 register = template.Library()
+
+# A stand-in id that cannot occur in a real path segment, replaced by the record's key.
+_PLACEHOLDER = "990099009900"
+
+
+@lru_cache(maxsize=64)
+def _url_parts(name: str, script_prefix: str) -> tuple[str, str]:
+    """The text before and after the key in `name`'s URL, from one reverse() per pattern and prefix."""
+    url = reverse(name, args=[_PLACEHOLDER])
+    before, _, after = url.partition(_PLACEHOLDER)
+    return before, after
+
+
+def url_with(name: str, key: object) -> str:
+    """reverse(name, args=[key]) for a one-argument pattern, without resolving the pattern again."""
+    before, after = _url_parts(name, get_script_prefix())
+    return f"{before}{key}{after}"
+
+
+def record_url(obj: object) -> str:
+    """The page of a contact, delegation, person or country: what `get_absolute_url()` returns."""
+    if isinstance(obj, Contact):
+        if obj.delegation_id:
+            return f"{url_with('contacts:delegation', obj.delegation_id)}#contact-{obj.pk}"
+        return url_with("contacts:contact", obj.pk)
+    if isinstance(obj, Delegation):
+        return url_with("contacts:delegation", obj.pk)
+    if isinstance(obj, Person):
+        return url_with("contacts:person", obj.pk)
+    if isinstance(obj, Country):
+        return url_with("contacts:country", obj.iso2)
+    return obj.get_absolute_url()
+
+
+register.filter("record_url", record_url)
 
 
 @register.filter
@@ -11,3 +64,53 @@ def web_url(value: object) -> str:
     never becomes a clickable link (article URLs come from hostile input)."""
     url = str(value or "").strip()
     return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def fuzzy_date(day: dt.date | None, precision: str = "day") -> str:
+    """A date written to its known precision: "2024", "Mar 2024" or "21 Mar 2024"."""
+    if not day:
+        return ""
+    if precision == "year":
+        return date_format(day, "Y")
+    if precision == "month":
+        return date_format(day, "M Y")
+    return date_format(day, "j M Y")
+
+
+@register.simple_tag
+def date_range(start: dt.date | None, end: dt.date | None, precision: str = "day") -> str:
+    """A span of days as "3–7 May 2024", "30 Apr – 2 May 2024" or across years; else the start date."""
+    if not start:
+        return ""
+    if end and end != start and precision == "day":
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{date_format(end, 'j M Y')}"
+        if start.year == end.year:
+            return f"{date_format(start, 'j M')} – {date_format(end, 'j M Y')}"
+        return f"{date_format(start, 'j M Y')} – {date_format(end, 'j M Y')}"
+    return fuzzy_date(start, precision)
+
+
+@register.simple_tag
+def people(contact: Contact) -> SafeString:
+    """The contact's participants as links, DPRK side first.
+
+    Reads `participant_list` when the view attached it (views.attach_participants), else the
+    participants prefetched with their person.
+    """
+    participants: list[Participant] = getattr(contact, "participant_list", None)
+    if participants is None:
+        participants = list(contact.participants.all())
+    if not participants:
+        return mark_safe("")
+    links = []
+    for p in participants:
+        title = p.get_side_display()
+        if p.title:
+            title = f"{title} — {p.title}"
+        links.append(
+            f'<a href="{url_with("contacts:person", p.person_id)}" class="person side-{conditional_escape(p.side)}" '
+            f'title="{conditional_escape(title)}">{conditional_escape(p.person.name)}</a>'
+        )
+    return mark_safe('<p class="people">' + '<span class="sep">·</span>'.join(links) + "</p>")
