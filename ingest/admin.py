@@ -26,11 +26,11 @@ from ingest.pipeline.apply import proposal_apply, proposal_reject
 
 def _queue(article_ids: list[int]) -> str:
     """Queue articles on the workers; without a reachable broker, process them here instead."""
-    from ingest.tasks import process_article
+    from ingest.tasks import process_articles
 
     try:
-        for article_id in article_ids:
-            process_article.apply_async(args=[article_id], retry=False)
+        for batch in pipeline.batches(article_ids):
+            process_articles.apply_async(args=[batch], retry=False)
     except Exception:  # broker down: the editor still gets a result, just slower
         pipeline.process_all(article_ids)
         return "processed"
@@ -100,8 +100,7 @@ class SourceAdmin(admin.ModelAdmin):
             try:
                 poll_source.apply_async(args=[source.pk], retry=False)
             except Exception:
-                for article_id in pipeline.source_poll(source.pk):
-                    pipeline.article_process(article_id)
+                pipeline.process_all(pipeline.source_poll(source.pk))
         self.message_user(request, f"Polling {queryset.count()} sources.")
 
 

@@ -1,16 +1,24 @@
 """Celery entry points. No logic here: each task takes ids and calls one pipeline function.
 
-Every task is idempotent (settings turn on acks_late and reject_on_worker_lost, so a task whose
-worker died runs again): a finished article is left as it is, and an article is attempted at most
-`pipeline.MAX_ATTEMPTS` times before it is marked failed, so a message that kills its worker cannot
-loop forever. Only transient network errors are retried, with exponential backoff and jitter.
+Articles travel in batches (`process_articles`, made by `queue_articles` / `pipeline.batches`): one task
+per 100 articles that carry their text, per 10 whose pages must be fetched. Every task is idempotent
+(settings turn on acks_late and reject_on_worker_lost, so a task whose worker died runs again): a
+finished article is left as it is, and an article is attempted at most `pipeline.MAX_ATTEMPTS` times
+before it is marked failed, so a message that kills its worker cannot loop forever (after a crash the
+batch's unfinished articles run one at a time, so only the culprit uses up its attempts). Only
+transient network errors are retried, with exponential backoff and jitter, and only for the articles
+they hit.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from celery import shared_task
-from celery.signals import beat_init
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import beat_init, worker_init
 from celery.utils.log import get_task_logger
+from celery.utils.time import get_exponential_backoff_interval
 from django.utils import timezone
 
 from ingest import pipeline
@@ -20,29 +28,71 @@ from ingest.pipeline.fetch import TransientFetchError
 logger = get_task_logger(__name__)
 
 
-@shared_task(
-    name="ingest.process_article",
-    autoretry_for=(TransientFetchError,),  # never parse errors: those are recorded on the article
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=pipeline.MAX_ATTEMPTS,
-)
-def process_article(article_id: int) -> str:
-    """Run one article through the whole pipeline."""
-    outcome = pipeline.article_process(article_id, raise_transient=True)
-    for follow_up in outcome.follow_up:
-        process_article.delay(follow_up)
-    logger.info("article %s: %s %s", article_id, outcome.status, outcome.detail)
-    return outcome.status
+def _retry_countdown(retries: int) -> int:
+    # Exponential backoff with full jitter, as Celery's retry_backoff: 5 s, 10 s, 20 s ... at most 10 min.
+    return get_exponential_backoff_interval(factor=5, retries=retries, maximum=600, full_jitter=True)
+
+
+def _run(article_ids: list[int]) -> tuple[list[pipeline.Outcome], list[int]]:
+    """Process a batch and queue what it turned up; returns the outcomes and the ids to retry."""
+    try:
+        outcomes = pipeline.articles_process(article_ids, retry_transient=True)
+    except SoftTimeLimitExceeded:
+        # Out of time (slow pages): what is not finished goes back on the queue, this task ends.
+        left = pipeline.unfinished(article_ids)
+        queue_articles(left)
+        logger.warning("batch out of time: %s of %s articles queued again", len(left), len(article_ids))
+        raise
+    for outcome in outcomes:
+        logger.info("article %s: %s %s", outcome.article_id, outcome.status, outcome.detail)
+    queue_articles([pk for outcome in outcomes for pk in outcome.follow_up])
+    return outcomes, [o.article_id for o in outcomes if o.status == pipeline.RETRY]
+
+
+def _retry(task, outcomes: list[pipeline.Outcome], args: list | None = None):
+    # Exponential backoff with full jitter, as Celery's retry_backoff: up to 5 s, 10 s, 20 s ... 10 min.
+    # Each article is tried at most MAX_ATTEMPTS times in all: its attempt counter, not max_retries,
+    # bounds the retries.
+    countdown = get_exponential_backoff_interval(factor=5, retries=task.request.retries, maximum=600,
+                                                 full_jitter=True)
+    detail = next(o.detail for o in outcomes if o.status == pipeline.RETRY)
+    return task.retry(args=args, countdown=countdown, exc=TransientFetchError(detail))
+
+
+@shared_task(name="ingest.process_articles", bind=True, max_retries=None)
+def process_articles(self, article_ids: list[int]) -> dict[str, int]:
+    """Run a batch of articles (see pipeline.batches) through the whole pipeline; returns status counts.
+
+    A transient network error retries only the articles it hit, as a smaller batch.
+    """
+    outcomes, retry = _run(article_ids)
+    if retry:
+        raise _retry(self, outcomes, args=[retry])
+    return dict(Counter(outcome.status for outcome in outcomes))
+
+
+@shared_task(name="ingest.process_article", bind=True, max_retries=None)
+def process_article(self, article_id: int) -> str:
+    """Run one article through the whole pipeline (a batch of one)."""
+    outcomes, retry = _run([article_id])
+    if retry:
+        raise _retry(self, outcomes)
+    return outcomes[0].status
+
+
+def queue_articles(article_ids) -> int:
+    """Queue articles on the workers in batches (pipeline.batches); returns the number of tasks."""
+    chunks = pipeline.batches(article_ids) if article_ids else []
+    for chunk in chunks:
+        process_articles.delay(chunk)
+    return len(chunks)
 
 
 @shared_task(name="ingest.poll_source")
 def poll_source(source_id: int) -> int:
     """Poll one source and queue its new articles."""
     article_ids = pipeline.source_poll(source_id)
-    for article_id in article_ids:
-        process_article.delay(article_id)
+    queue_articles(article_ids)
     return len(article_ids)
 
 
@@ -79,3 +129,18 @@ def poll_schedule_ensure() -> None:
 @beat_init.connect
 def _ensure_schedule_on_beat_start(sender=None, **kwargs) -> None:
     poll_schedule_ensure()
+
+
+@worker_init.connect
+def _warm_up(sender=None, **kwargs) -> None:
+    """Load the gazetteers and the city index in the worker's main process, before the pool forks.
+
+    Every pool process then starts warm (sharing the pages), instead of each paying seconds of start-up
+    on its first article.
+    """
+    from ingest.pipeline import apply
+    from ingest.pipeline.classify import ArticleInput, analyze
+
+    analyze(ArticleInput(id="warm-up", url="", source="", published=None, title="",
+                         text="Pyongyang, March 3 (KCNA) -- Kim Jong Un met a delegation of China in Beijing."))
+    apply.place_index_load()

@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pghistory
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, FloatField, Func, Q, Value
 from django.db.models.functions import Greatest, Least, Power
 from django.utils import timezone
@@ -54,6 +55,9 @@ __all__ = [
 ]
 
 MAX_ATTEMPTS = 3
+BATCH_SIZE = 100  # articles that have their text, per worker task
+FETCH_BATCH_SIZE = 10  # articles whose page must be fetched first, per worker task
+RETRY = "retry"  # an Outcome status: a transient error, the article waits for the task's retry
 ARTICLE_LOCK = 0x1A71A5  # names the per-article advisory locks (first key of the two-key form)
 FEED_FULL_TEXT_MIN = 400  # an entry with at least this much text is the article; shorter ones are fetched
 
@@ -254,15 +258,11 @@ def ingest_file(path: Path, *, name: str | None = None, url: str = "") -> list[A
     return [ingest_text(text_body=body, url=local, title=title)]
 
 
-# Processing one article ----------------------------------------------------------------------------
+# Processing articles -------------------------------------------------------------------------------
 
 
-def _lock_key(label: str) -> int:
-    return int.from_bytes(hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
-
-
-def _record_locks(analysis) -> list[int]:
-    labels = set()
+def _record_locks(analysis, article_id: int) -> list[int]:
+    labels = {f"citations:{article_id}"}  # see apply.citations_lock: copies cite in step with the original
     for journey in analysis.journeys:
         labels.add(f"trip:{name_key(journey.leader)}" if journey.leader else f"trip:{journey.sending_country}")
     for person in analysis.people:
@@ -273,7 +273,7 @@ def _record_locks(analysis) -> list[int]:
     if analysis.kind == "visit" and not analysis.journeys:
         labels.add(f"trip:{analysis.direction}:{','.join(analysis.countries)}")
     labels.add(f"contact:{analysis.kind}:{','.join(sorted(analysis.countries))}")
-    return sorted(_lock_key(label) for label in labels)
+    return sorted(store.lock_key(label) for label in labels)
 
 
 def _fetch_article(article: Article) -> list[int]:
@@ -311,12 +311,18 @@ def _analyze(article: Article):
 
 
 def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
-    """Save proposals, apply those above the threshold; return the article's status and a summary."""
+    """Save proposals, apply those above the threshold; return the article's status and a summary.
+
+    One transaction per article, under the advisory locks of the records it may touch (taken sorted, so
+    two workers never wait on each other in a cycle).
+    """
     threshold = settings.INGEST_AUTO_APPLY_THRESHOLD
     with transaction.atomic(), pghistory.context(source="ingest", article=article.pk):
         with connection.cursor() as cursor:
-            for key in _record_locks(analysis):  # sorted, so two workers never wait on each other in a cycle
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key",
+                           [_record_locks(analysis, article.pk)])
+        # First: ordering a trip's stops reads the extraction of every article it cites, this one included.
+        article.save(update_fields=["classification", "extraction", "updated_at"])
         drafts = propose.proposals_build(article, analysis)
         applied = pending = 0
         for draft in drafts:
@@ -347,6 +353,15 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
     return status, summary
 
 
+def _apply(article: Article, analysis) -> tuple[str, str]:
+    try:
+        return _propose_and_apply(article, analysis)
+    except IntegrityError:
+        # A place or person remembered earlier in the batch was merged or deleted meanwhile: look again.
+        apply.caches_clear()
+        return _propose_and_apply(article, analysis)
+
+
 def _start(article_id: int) -> tuple[Article | None, Outcome | None]:
     """Claim an attempt in one statement; finished, failed and exhausted articles are not run again.
 
@@ -374,82 +389,193 @@ def _start(article_id: int) -> tuple[Article | None, Outcome | None]:
     return None, Outcome(article.pk, article.url, article.status, article.failure_reason)
 
 
-def article_process(article_id: int, *, raise_transient: bool = False) -> Outcome:
-    """Run one article through fetch, dedupe, analysis, proposals and records. Idempotent.
-
-    Transient fetch errors are re-raised when `raise_transient` (the Celery task retries them);
-    otherwise, like parse errors, they mark the article failed with the reason.
-    """
-    return _process(article_id, raise_transient=raise_transient)
+def _claim_fresh(article_ids: list[int]) -> list[Article]:
+    """Claim the first attempt of every article of the batch never tried before, in one statement."""
+    if not article_ids:
+        return []
+    claimed = {
+        article.pk: article
+        for article in Article.objects.raw(
+            "UPDATE ingest_article SET attempts = attempts + 1, updated_at = now() "
+            "WHERE id = ANY(%s::bigint[]) AND status IN ('pending', 'fetched') AND attempts = 0 RETURNING *",
+            [article_ids],
+        )
+    }
+    return [claimed[pk] for pk in article_ids if pk in claimed]
 
 
 @contextmanager
-def _exclusive(article_id: int):
-    """Hold a session advisory lock on one article for a whole run; yields False if another run holds it.
+def _exclusive(article_ids: list[int]):
+    """Hold a session advisory lock on each article for a whole run; yields the ids locked.
 
     The attempt counter alone lets two deliveries of one task (or two parallel submissions) run side
-    by side; the lock makes the second one step back. A killed worker's connection drops its lock.
+    by side; the lock makes the second one step back. A killed worker's connection drops its locks.
     """
+    if not article_ids:
+        yield set()
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ARTICLE_LOCK, article_id % 2_147_483_647])
-        locked = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT id FROM unnest(%s::bigint[]) AS id WHERE pg_try_advisory_lock(%s::int, (id %% 2147483647)::int)",
+            [article_ids, ARTICLE_LOCK],
+        )
+        locked = {row[0] for row in cursor.fetchall()}
     try:
         yield locked
     finally:
         if locked:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ARTICLE_LOCK, article_id % 2_147_483_647])
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s::int, (id %% 2147483647)::int) FROM unnest(%s::bigint[]) AS id",
+                    [ARTICLE_LOCK, sorted(locked)],
+                )
 
 
-def _process(article_id: int, *, raise_transient: bool) -> Outcome:
-    with _exclusive(article_id) as locked:
-        if not locked:
-            return Outcome(article_id, "", "busy", "being processed by another worker")
-        return _process_locked(article_id, raise_transient=raise_transient)
+def article_process(article_id: int, *, raise_transient: bool = False) -> Outcome:
+    """Run one article through fetch, dedupe, analysis, proposals and records. Idempotent.
+
+    Transient fetch errors are re-raised when `raise_transient` (the caller retries them); otherwise,
+    like parse errors, they mark the article failed with the reason.
+    """
+    [outcome] = articles_process([article_id], retry_transient=raise_transient)
+    if outcome.status == RETRY:
+        raise TransientFetchError(outcome.detail)
+    return outcome
 
 
-def _process_locked(article_id: int, *, raise_transient: bool) -> Outcome:
-    article, outcome = _start(article_id)
-    if outcome is not None:
-        return outcome
-    follow_up: list[int] = []
-    try:
-        if not article.text:
-            follow_up = _fetch_article(article)
-            if follow_up or not article.text:
-                detail = f"a feed: {len(follow_up)} entries stored"
-                article.status, article.processed_at = Article.Status.IRRELEVANT, timezone.now()
-                article.classification = {"relevant": False, "reasons": [detail]}
-                article.save(update_fields=["status", "processed_at", "classification", "updated_at"])
-                return Outcome(article.pk, article.url, article.status, detail, follow_up)
-        original = store.article_set_keys(article)
-        if original is not None:
-            how = "same text" if original.content_hash == article.content_hash else "near-identical text"
-            with pghistory.context(source="ingest", article=article.pk):
-                store.article_mark_duplicate(article, original, f"{how} as article {original.pk}")
-                apply.evidence_cite_duplicates(article)
-            return Outcome(article.pk, article.url, article.status, f"copy of {original.url}")
-        analysis = _analyze(article)
-        article.classification, article.extraction = propose.analysis_to_json(analysis)
-        if not analysis.relevant:
-            article.status, article.processed_at, article.failure_reason = Article.Status.IRRELEVANT, timezone.now(), ""
-            article.save(update_fields=["classification", "extraction", "status", "processed_at", "failure_reason",
-                                        "updated_at"])
-            reasons = "; ".join(analysis.reasons[:3])
-            return Outcome(article.pk, article.url, article.status, reasons)
-        article.save(update_fields=["classification", "extraction", "updated_at"])
-        status, summary = _propose_and_apply(article, analysis)
-        return Outcome(article.pk, article.url, status, summary)
-    except TransientFetchError as exc:
-        if raise_transient and article.attempts < MAX_ATTEMPTS:
-            Article.objects.filter(pk=article.pk).update(failure_reason=f"will retry: {exc}"[:2000])
-            raise
+def articles_process(article_ids: Iterable[int], *, retry_transient: bool = False) -> list[Outcome]:
+    """Run a batch of articles through fetch, dedupe, analysis, proposals and records. Idempotent.
+
+    Returns one Outcome per id, in order. Articles another run holds are left to it ("busy"). Articles
+    never tried before are claimed together and run as a batch; an article tried before and not
+    finished (its worker died, or it waits for a retry) runs alone, so that an article which kills its
+    worker is the only one that uses up its attempts. One article failing never fails the others: it
+    ends failed with its reason. With `retry_transient`, an article whose fetch failed for a transient
+    reason (and has attempts left) is left for a retry, with the outcome status RETRY.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in article_ids))
+    apply.caches_clear()
+    outcomes: dict[int, Outcome] = {}
+    with _exclusive(ids) as locked:
+        for article_id in ids:
+            if article_id not in locked:
+                outcomes[article_id] = Outcome(article_id, "", "busy", "being processed by another worker")
+        mine = [pk for pk in ids if pk in locked]
+        outcomes.update(_run(_claim_fresh(mine), retry_transient=retry_transient))
+        for article_id in mine:
+            if article_id not in outcomes:
+                article, outcome = _start(article_id)
+                outcomes[article_id] = outcome or _run([article], retry_transient=retry_transient)[article_id]
+    return [outcomes[pk] for pk in ids]
+
+
+def _failed(article: Article, exc: Exception, *, retry_transient: bool) -> Outcome:
+    """Record why an article failed (or, for a transient error with attempts left, that it waits for a retry)."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        raise exc  # the task is out of time: not this article's fault (the task re-queues what is left)
+    if isinstance(exc, TransientFetchError):
+        if retry_transient and article.attempts < MAX_ATTEMPTS:
+            reason = f"will retry: {exc}"[:2000]
+            Article.objects.filter(pk=article.pk).update(failure_reason=reason)
+            return Outcome(article.pk, article.url, RETRY, reason)
         store.article_fail(article, f"temporary error, retry later: {exc}")
-    except FetchError as exc:
+    elif isinstance(exc, FetchError):
         store.article_fail(article, str(exc))
-    except Exception as exc:  # a parse or extraction bug must not lose the article: keep it with the error
+    else:  # a parse or extraction bug must not lose the article: keep it with the error
         store.article_fail(article, f"error: {type(exc).__name__}: {exc}")
-    return Outcome(article.pk, article.url, article.status, article.failure_reason, follow_up)
+    return Outcome(article.pk, article.url, article.status, article.failure_reason)
+
+
+def _run(articles: list[Article], *, retry_transient: bool) -> dict[int, Outcome]:
+    """The steps for claimed articles: fetch, keys and duplicates, analysis, proposals and records."""
+    outcomes: dict[int, Outcome] = {}
+    ready = []
+    for article in articles:
+        try:
+            if not article.text:
+                follow_up = _fetch_article(article)
+                if follow_up or not article.text:
+                    detail = f"a feed: {len(follow_up)} entries stored"
+                    article.status, article.processed_at = Article.Status.IRRELEVANT, timezone.now()
+                    article.classification = {"relevant": False, "reasons": [detail]}
+                    article.save(update_fields=["status", "processed_at", "classification", "updated_at"])
+                    outcomes[article.pk] = Outcome(article.pk, article.url, article.status, detail, follow_up)
+                    continue
+            ready.append(article)
+        except Exception as exc:
+            outcomes[article.pk] = _failed(article, exc, retry_transient=retry_transient)
+    originals = _set_keys(ready, outcomes)
+    irrelevant = []
+    for article in ready:
+        if article.pk in outcomes:
+            continue
+        try:
+            original = originals.get(article.pk)
+            if original is not None:
+                outcomes[article.pk] = _mark_copy(article, original)
+                continue
+            analysis = _analyze(article)
+            article.classification, article.extraction = propose.analysis_to_json(analysis)
+            if not analysis.relevant:
+                irrelevant.append(article)
+                outcomes[article.pk] = Outcome(article.pk, article.url, Article.Status.IRRELEVANT,
+                                               "; ".join(analysis.reasons[:3]))
+                continue
+            status, summary = _apply(article, analysis)
+            outcomes[article.pk] = Outcome(article.pk, article.url, status, summary)
+        except Exception as exc:
+            if article.classification and article.status != Article.Status.FAILED:
+                # Keep what the analysis found for the editor who looks into the failure.
+                Article.objects.filter(pk=article.pk).update(classification=article.classification,
+                                                             extraction=article.extraction)
+            outcomes[article.pk] = _failed(article, exc, retry_transient=retry_transient)
+    _save_irrelevant(irrelevant, outcomes)
+    return outcomes
+
+
+def _set_keys(articles: list[Article], outcomes: dict[int, Outcome]) -> dict[int, Article | None]:
+    """Hash and fingerprint the batch in one transaction; should that fail, article by article."""
+    try:
+        return store.articles_set_keys(articles)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:
+        originals: dict[int, Article | None] = {}
+        for article in articles:
+            try:
+                originals.update(store.articles_set_keys([article]))
+            except Exception as exc:
+                outcomes[article.pk] = _failed(article, exc, retry_transient=False)
+        return originals
+
+
+def _mark_copy(article: Article, original: Article) -> Outcome:
+    how = "same text" if original.content_hash == article.content_hash else "near-identical text"
+    with transaction.atomic(), pghistory.context(source="ingest", article=article.pk):
+        apply.citations_lock(original.pk)
+        store.article_mark_duplicate(article, original, f"{how} as article {original.pk}")
+        apply.evidence_cite_duplicates(article)
+    return Outcome(article.pk, article.url, article.status, f"copy of {original.url}")
+
+
+def _save_irrelevant(articles: list[Article], outcomes: dict[int, Outcome]) -> None:
+    """Save the irrelevant articles of a batch with their analysis, in one statement."""
+    if not articles:
+        return
+    now = timezone.now()
+    for article in articles:
+        article.status, article.processed_at, article.failure_reason, article.updated_at = (
+            Article.Status.IRRELEVANT, now, "", now
+        )
+    fields = ["classification", "extraction", "status", "processed_at", "failure_reason", "updated_at"]
+    try:
+        Article.objects.bulk_update(articles, fields)
+    except Exception:
+        for article in articles:  # one at a time, so one unsavable article fails alone
+            try:
+                article.save(update_fields=fields)
+            except Exception as exc:
+                outcomes[article.pk] = _failed(article, exc, retry_transient=False)
 
 
 def article_retry(article: Article) -> None:
@@ -458,6 +584,18 @@ def article_retry(article: Article) -> None:
     article.failure_reason = ""
     article.attempts = 0
     article.save(update_fields=["status", "failure_reason", "attempts", "updated_at"])
+
+
+def batches(article_ids: Iterable[int]) -> list[list[int]]:
+    """The ids in worker-sized batches: BATCH_SIZE articles that have their text, FETCH_BATCH_SIZE whose
+    page must be fetched first (a fetch may take up to fetch.TOTAL_DEADLINE)."""
+    ids = list(dict.fromkeys(article_ids))
+    to_fetch = set(Article.objects.filter(pk__in=ids, text="").values_list("pk", flat=True))
+    with_text = [pk for pk in ids if pk not in to_fetch]
+    fetching = [pk for pk in ids if pk in to_fetch]
+    return [with_text[i : i + BATCH_SIZE] for i in range(0, len(with_text), BATCH_SIZE)] + [
+        fetching[i : i + FETCH_BATCH_SIZE] for i in range(0, len(fetching), FETCH_BATCH_SIZE)
+    ]
 
 
 # Sources -------------------------------------------------------------------------------------------
@@ -503,19 +641,26 @@ def source_poll(source_id: int) -> list[int]:
 
 
 def process_all(article_ids: Iterable[int]) -> list[Outcome]:
-    """Process articles synchronously, following feeds a URL turned out to be (used by the command)."""
+    """Process articles synchronously in batches, following feeds a URL turned out to be (the command)."""
     outcomes = []
     queue = list(dict.fromkeys(article_ids))
-    seen = set()
+    seen: set[int] = set()
     while queue:
-        article_id = queue.pop(0)
-        if article_id in seen:
-            continue
-        seen.add(article_id)
-        outcome = article_process(article_id)
-        outcomes.append(outcome)
-        queue.extend(outcome.follow_up)
+        batch = [pk for pk in dict.fromkeys(queue[:BATCH_SIZE]) if pk not in seen]
+        queue = queue[BATCH_SIZE:]
+        seen.update(batch)
+        for outcome in articles_process(batch):
+            outcomes.append(outcome)
+            queue.extend(outcome.follow_up)
     return outcomes
+
+
+def unfinished(article_ids: Iterable[int]) -> list[int]:
+    """The articles among these still waiting to be processed (pending or fetched)."""
+    ids = list(article_ids)
+    waiting = set(Article.objects.filter(pk__in=ids, status__in=[Article.Status.PENDING, Article.Status.FETCHED])
+                  .values_list("pk", flat=True))
+    return [pk for pk in ids if pk in waiting]
 
 
 def wait_until_done(article_ids: Iterable[int], *, timeout: float = 600.0, poll: float = 0.2) -> bool:
@@ -529,4 +674,4 @@ def wait_until_done(article_ids: Iterable[int], *, timeout: float = 600.0, poll:
     return False
 
 
-__all__ += ["ingest_feed", "process_all", "wait_until_done", "dedupe"]
+__all__ += ["articles_process", "batches", "ingest_feed", "process_all", "unfinished", "wait_until_done", "dedupe"]

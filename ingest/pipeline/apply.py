@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts.models import (
@@ -35,8 +35,11 @@ from contacts.models import (
 from ingest.models import Article, Proposal
 from ingest.pipeline import consolidate
 from ingest.pipeline.people import person_resolve
+from ingest.pipeline.store import lock_key
 
 __all__ = [
+    "caches_clear",
+    "citations_lock",
     "contact_record",
     "country_get",
     "evidence_add",
@@ -44,6 +47,7 @@ __all__ = [
     "journey_fold",
     "person_resolve",
     "place_get",
+    "place_index_load",
     "proposal_apply",
     "proposal_reject",
 ]
@@ -67,6 +71,23 @@ _COUNTRIES: dict[str, Country] = {}
 def _remember(country: Country) -> Country:
     transaction.on_commit(lambda: _COUNTRIES.__setitem__(country.iso2, country))
     return country
+
+
+# Per batch (see caches_clear): places and people named again and again in one batch of articles are
+# looked up once. Entries are added only when their transaction commits (never a rolled-back row), and
+# the batch is short, so an editor's merge or delete meanwhile is the only way to see a stale entry.
+_PLACES: dict[tuple[int, str], Place] = {}
+_PEOPLE: dict[tuple[str, int | None], Person] = {}
+
+
+def caches_clear() -> None:
+    """Forget the places and people remembered for the current batch (called when a batch starts)."""
+    _PLACES.clear()
+    _PEOPLE.clear()
+
+
+def _remember_later(cache: dict, key: tuple, value: object) -> None:
+    transaction.on_commit(lambda: cache.__setitem__(key, value))
 
 
 def country_get(iso2: str | None) -> Country | None:
@@ -113,11 +134,26 @@ def _city_index() -> dict:
     return index
 
 
+def place_index_load() -> None:
+    """Build the GeoNames city index now (a worker does it before forking its pool)."""
+    _city_index()
+
+
 def place_get(country: Country | None, city: str | None) -> Place | None:
     """The Place for a city name in a country: by name or alias, else from GeoNames, else a bare row."""
     if country is None or not city:
         return None
     city = city.strip()[:200]
+    key = (country.pk, city)
+    if key in _PLACES:
+        return _PLACES[key]
+    place = _place_find(country, city)
+    if place is not None:
+        _remember_later(_PLACES, key, place)
+    return place
+
+
+def _place_find(country: Country, city: str) -> Place | None:
     place = (
         Place.objects.filter(country=country, name__iexact=city).first()
         or Place.objects.filter(country=country, aliases__contains=[city]).first()
@@ -179,22 +215,33 @@ def evidence_add(
     Evidence.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def citations_lock(article_id: int) -> None:
+    """Serialise citing an article's copies with applying the article (held to the end of the transaction).
+
+    A copy cites what its original is evidence for, and applying the original cites the copies known
+    by then. Without this lock a copy marked while its original's records are being written (by
+    another worker) would see no evidence yet, and the original would not see the copy: neither would
+    cite it. With it, one of the two transactions commits first and the other sees its rows.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(f"citations:{article_id}")])
+
+
 def evidence_cite_duplicates(duplicate: Article) -> int:
-    """Cite a copy's URL on every record its original is evidence for; returns the rows added."""
+    """Cite a copy's URL on every record its original is evidence for (once); returns how many records.
+
+    Call it in the transaction that marks the copy, after `citations_lock(original)`.
+    """
     original = duplicate.duplicate_of
     if original is None:
         return 0
-    added = 0
-    for evidence in Evidence.objects.filter(article=original).select_related("contact", "delegation"):
-        defaults = _evidence_defaults(duplicate, evidence.quote)
-        if evidence.contact_id:
-            _, created = Evidence.objects.get_or_create(contact=evidence.contact, url=duplicate.url, defaults=defaults)
-        else:
-            _, created = Evidence.objects.get_or_create(
-                delegation=evidence.delegation, contact=None, url=duplicate.url, defaults=defaults
-            )
-        added += created
-    return added
+    rows = [
+        Evidence(contact_id=evidence.contact_id, delegation_id=None if evidence.contact_id else evidence.delegation_id,
+                 url=duplicate.url, **_evidence_defaults(duplicate, evidence.quote))
+        for evidence in Evidence.objects.filter(article=original).only("contact_id", "delegation_id", "quote")
+    ]
+    Evidence.objects.bulk_create(rows, ignore_conflicts=True)  # the (record, url) unique constraints
+    return len(rows)
 
 
 # Records -------------------------------------------------------------------------------------------
@@ -229,9 +276,14 @@ def _person_for(article: Article, mention: dict, confidence: float) -> Person | 
     if not name:
         return None
     country = country_get(mention.get("country") or (DPRK if mention.get("side") == "dprk" else None))
+    key = (normalize_name(" ".join(name.split())[:200]), country.pk if country else None)
+    if key in _PEOPLE:
+        # Resolved earlier in this batch (and committed): person_resolve would find the same alias now.
+        return _PEOPLE[key]
     person, created = person_resolve(name, country=country)
     if created:
         _new_person_proposal(article, person, mention, confidence)
+    _remember_later(_PEOPLE, key, person)
     return person
 
 

@@ -8,6 +8,7 @@ cannot both become the original.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -23,6 +24,8 @@ __all__ = [
     "article_get_or_create",
     "article_mark_duplicate",
     "article_set_keys",
+    "articles_set_keys",
+    "lock_key",
 ]
 
 # Statuses after which processing the article again must change nothing.
@@ -30,6 +33,11 @@ DONE_STATUSES = frozenset(
     {Article.Status.IRRELEVANT, Article.Status.PROPOSED, Article.Status.LINKED, Article.Status.DUPLICATE}
 )
 DEDUPE_LOCK = 0x1A71A5_0001  # an arbitrary constant naming the "dedupe" advisory lock
+
+
+def lock_key(label: str) -> int:
+    """A 64-bit advisory lock key naming `label` (a record, a person, an article's citations)."""
+    return int.from_bytes(hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
 def article_get_or_create(
@@ -112,14 +120,30 @@ def article_set_keys(article: Article) -> Article | None:
 
     Runs under the dedupe advisory lock so concurrent copies are seen in a definite order.
     """
-    article.content_hash = dedupe.content_hash(article.text)
-    article.fingerprint = dedupe.simhash(article.text)
+    return articles_set_keys([article])[article.pk]
+
+
+def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
+    """`article_set_keys` for a batch: one transaction and one lock, the articles taken in the order given.
+
+    Each article is compared with every earlier one (in the database or earlier in the batch), so the
+    first of two copies in a batch is the original, as if they had been processed one after the other.
+    """
+    for article in articles:  # the hashing is plain CPU work: done before the lock is taken
+        article.content_hash = dedupe.content_hash(article.text)
+        article.fingerprint = dedupe.simhash(article.text)
+    originals: dict[int, Article | None] = {}
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DEDUPE_LOCK])
-        original = article_find_duplicate(article)
-        article.save(update_fields=["content_hash", "fingerprint", "updated_at"])
-    return original
+            for article in articles:
+                originals[article.pk] = article_find_duplicate(article)
+                # A raw UPDATE (no ORM save): the next article's lookup must see these keys.
+                cursor.execute(
+                    "UPDATE ingest_article SET content_hash = %s, fingerprint = %s, updated_at = now() WHERE id = %s",
+                    [article.content_hash, article.fingerprint, article.pk],
+                )
+    return originals
 
 
 def article_mark_duplicate(article: Article, original: Article, reason: str) -> None:

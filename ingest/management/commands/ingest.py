@@ -1,7 +1,8 @@
 """`manage.py ingest FILE|URL ...`: run feeds, pages, JSONL, .txt and .html files through the pipeline.
 
 Synchronous by default, printing what became of each article; `--async` stores the inputs and queues
-the processing on the Celery workers instead. Exit status 0 when every input was handled (an article
+the processing on the Celery workers instead, in batches (one task per 100 articles with their text, per
+10 pages to fetch). Exit status 0 when every input was handled (an article
 that failed with a reason counts as handled), non-zero only when the command could not run.
 """
 
@@ -41,11 +42,10 @@ class Command(BaseCommand):
                     pipeline.article_retry(article)
         ids = list(dict.fromkeys(a.pk for a in articles))
         if run_async:
-            from ingest.tasks import process_article
+            from ingest.tasks import queue_articles
 
-            for article_id in ids:
-                process_article.delay(article_id)
-            self.stdout.write(f"queued {len(ids)} articles")
+            tasks = queue_articles(ids)
+            self.stdout.write(f"queued {len(ids)} articles in {tasks} batches")
             return
         outcomes = pipeline.process_all(ids)
         counts = Counter(outcome.status for outcome in outcomes)
