@@ -359,8 +359,8 @@ def contact_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 def contact_export_geojson(request: HttpRequest) -> HttpResponse:
     """The map's data: one point per place with its contacts, one line per delegation itinerary."""
     filterset = contact_filterset(request)
-    response = JsonResponse(api.contacts_geojson(filterset.qs, cache_key=request.GET.urlencode()))
-    response["Content-Type"] = "application/geo+json"
+    body = api.contacts_geojson_bytes(filterset.qs, cache_key=request.GET.urlencode())
+    response = HttpResponse(body, content_type="application/geo+json")
     if "download" in request.GET:
         response["Content-Disposition"] = 'attachment; filename="contact-atlas-map.geojson"'
     return response
