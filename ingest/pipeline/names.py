@@ -202,6 +202,23 @@ def name_key(name: str) -> str:
     return "".join(parts).replace("sung", "song")
 
 
+@lru_cache(maxsize=8192)
+def korean_parts(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """A Korean name as (canonical surname, given-name syllables in key form), or None for other names.
+
+    "Kim Song-nam", "KIM Sung Nam" and 김성남 give ("kim", ("song", "nam")); a fused given name
+    ("Yongho") stays one part, since where it splits is not always clear.
+    """
+    text = name or ""
+    hangul = any(_is_hangul(ch) for ch in text)
+    if hangul:
+        text = _romanise_hangul(text)
+    parts = [p for p in _SPLIT.split(_fold(text)) if p]
+    if len(parts) < 2 or not (hangul or is_korean_name(" ".join(parts))):
+        return None
+    return SURNAMES.get(parts[0], parts[0]), tuple(_korean_syllable(p) for p in parts[1:])
+
+
 def same_person(a: str, b: str) -> bool:
     """Whether two spellings name the same person.
 
