@@ -116,11 +116,17 @@ def contact_page(request: HttpRequest, queryset: QuerySet[Contact], page: Keyset
 # Map data ---------------------------------------------------------------------------------------------
 
 
-VERSION_TABLES = ("contacts_contactevent", "contacts_delegationevent", "contacts_participantevent")
+# Delegation members count too: an official's page lists the contacts of the delegations joined.
+VERSION_TABLES = (
+    "contacts_contactevent",
+    "contacts_delegationevent",
+    "contacts_participantevent",
+    "contacts_delegationmemberevent",
+)
 
 
 def data_version() -> str:
-    """Changes whenever a contact, delegation or participant is added, edited or deleted.
+    """Changes whenever a contact, delegation, participant or delegation member is added, edited or deleted.
 
     Every such change writes a pghistory event (triggers catch bulk and raw SQL writes too), so the
     newest event ids are a version number read from primary-key indexes in well under a millisecond.

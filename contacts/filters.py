@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from contacts.models import (
     Contact,
@@ -42,6 +44,21 @@ class SummaryMatches(Func):
 
     def __init__(self, query: str) -> None:
         super().__init__(F("summary"), Value(query))
+
+
+class IdIn(Func):
+    """`id = ANY(%s)` with the ids as one array parameter.
+
+    Thousands of ids as `IN (%s, %s, ...)` cost more to build in Python than the query costs to run.
+    """
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+    def __init__(self, ids: list[int]) -> None:
+        # One parameter, adapted by psycopg as a whole (a Value would prepare every element).
+        super().__init__(F("pk"), RawSQL("%s::bigint[]", (ids,), output_field=ArrayField(BigIntegerField())))
 
 
 class ContactFilterSet(django_filters.FilterSet):
@@ -146,13 +163,34 @@ def _word_condition(word: str) -> Q:
     return condition
 
 
-def contacts_with_people(person_ids: list[int]) -> Q:
-    """Condition: one of these people took part, led the contact's delegation or was a member of it."""
-    from contacts.models import DelegationMember
+def contact_ids_with_people(person_ids: list[int]) -> list[int]:
+    """Ids of the contacts one of these people took part in, or of the delegations they led or joined.
 
-    took_part = Participant.objects.filter(contact=OuterRef("pk"), person__in=person_ids)
-    member = DelegationMember.objects.filter(delegation=OuterRef("delegation"), person__in=person_ids)
-    return Exists(took_part) | Q(delegation__leader__in=person_ids) | Exists(member)
+    A UNION of three index lookups by person (participants, delegations led, delegation members).
+    """
+    from contacts.models import Contact, DelegationMember
+
+    took_part = Participant.objects.filter(person__in=person_ids).order_by().values_list("contact_id", flat=True)
+    led = Contact.objects.filter(delegation__leader__in=person_ids).order_by().values_list("pk", flat=True)
+    member = (
+        Contact.objects.filter(
+            delegation__in=DelegationMember.objects.filter(person__in=person_ids).order_by().values("delegation_id")
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    return list(took_part.union(led, member))
+
+
+def contacts_with_people(person_ids: list[int]) -> Q:
+    """Condition: one of these people took part, led the contact's delegation or was a member of it.
+
+    The ids are read first and the condition is `id = ANY(<ids>)`, which PostgreSQL checks with a
+    hash table. The OR of EXISTS this replaces could use no index and read every contact; the same
+    UNION left as a subquery was planned as a nested loop that rescanned it for every contact of
+    the timeline.
+    """
+    return Q(IdIn(contact_ids_with_people(person_ids)))
 
 
 # Facets ---------------------------------------------------------------------------------------------

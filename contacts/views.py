@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from contacts import api, exports, search
 from contacts.access import admin_change_url, is_editor, reader_required
-from contacts.filters import ContactFilterSet, contact_facets, contacts_with_people, describe_period
+from contacts.filters import ContactFilterSet, IdIn, contact_facets, contact_ids_with_people, describe_period
 from contacts.models import (
     Contact,
     Country,
@@ -458,10 +458,29 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _side_of(person: Person) -> str:
     """The side a person usually takes part on; a North Korean without any record counts as DPRK."""
-    sides = Counter(Participant.objects.filter(person=person).values_list("side", flat=True))
-    if sides:
-        return sides.most_common(1)[0][0]
+    sides = (
+        Participant.objects.filter(person=person).values("side").annotate(n=Count("pk")).order_by("-n", "side")[:1]
+    )
+    for row in sides:
+        return row["side"]
     return Participant.Side.DPRK if person.country_id and person.country.iso2 == "KP" else Participant.Side.FOREIGN
+
+
+def _person_summary(person: Person, contacts_qs: QuerySet[Contact]) -> tuple[int, list[tuple[int, int]]]:
+    """How many contacts, and (person id, contacts together) of the ten counterparts met most often.
+
+    Aggregates over all of the person's contacts (thousands for the busiest officials): cached per
+    person and data version. Names are read fresh by the caller, so a renamed person shows at once.
+    """
+    counterparts = (
+        Participant.objects.filter(contact__in=contacts_qs.order_by().values("pk"))
+        .exclude(person=person)
+        .exclude(side=_side_of(person))
+        .values("person_id", "person__name")
+        .annotate(n=Count("contact_id", distinct=True))
+        .order_by("-n", "person__name")[:10]
+    )
+    return contacts_qs.count(), [(row["person_id"], row["n"]) for row in counterparts]
 
 
 @require_GET
@@ -469,36 +488,39 @@ def _side_of(person: Person) -> str:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One official: names, posts over time, every contact, counterparts met most often."""
     person = get_object_or_404(Person.objects.select_related("country"), pk=pk)
-    contacts_qs = listed_contacts().filter(contacts_with_people([person.pk]))
-    contacts = list(contacts_qs.prefetch_related(_participants_prefetch())[:200])
-    total = contacts_qs.count()
-    counterparts = (
-        Participant.objects.filter(contact__in=contacts_qs.order_by().values("pk"))
-        .exclude(person=person)
-        .exclude(side=_side_of(person))
-        .values("person_id", "person__name", "person__country__name")
-        .annotate(n=Count("contact_id", distinct=True))
-        .order_by("-n", "person__name")[:10]
-    )
+    # The ids come from three index lookups (thousands for the busiest officials): cached per data version.
+    ids = api.cached("person-contacts", str(person.pk), lambda: contact_ids_with_people([person.pk]))
+    contacts_qs = listed_contacts().filter(IdIn(ids))
+    contacts = list(contacts_qs.only(*TIMELINE_FIELDS)[:200])
+    total, top = api.cached("person", str(person.pk), lambda: _person_summary(person, contacts_qs))
+    names = {
+        row["pk"]: row for row in Person.objects.filter(pk__in=[pk for pk, _ in top]).values("pk", "name", "country__name")
+    }
+    counterparts = [
+        {"person_id": pk, "person__name": names[pk]["name"], "person__country__name": names[pk]["country__name"], "n": n}
+        for pk, n in top
+        if pk in names
+    ]
     context = {
         "person": person,
         "aliases": person.aliases.order_by("name"),
         "positions": person.positions.select_related("organization").order_by("-start_date"),
         "contacts": contacts,
         "total": total,
-        "counterparts": list(counterparts),
+        "counterparts": counterparts,
         "last_seen": contacts[0] if contacts else None,
         "led": person.led_delegations.order_by("-start_date")[:20],
     }
     return _page(request, "contacts/person_detail.html", context, editable=person)
 
 
-@require_GET
-@reader_required
-def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
-    """One country: contacts per year by direction, officials and delegation types, latest contacts."""
-    country = get_object_or_404(Country, iso2=iso2.upper())
-    contacts_qs = listed_contacts().filter(country=country)
+def _country_summary(contacts_qs: QuerySet[Contact]) -> tuple[int, list, list, list]:
+    """Count, contacts per year and direction, officials and delegation types of a country.
+
+    Aggregates over every contact of the country (China: 15 % of all contacts): cached per country
+    and data version. People are kept as ids, their names read fresh by the caller.
+    """
+    ids = contacts_qs.order_by().values("pk")
     per_year = (
         contacts_qs.order_by()
         .values_list("start_date__year", "direction")
@@ -506,25 +528,44 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         .order_by("start_date__year")
     )
     officials = (
-        Participant.objects.filter(contact__in=contacts_qs.order_by().values("pk"))
+        Participant.objects.filter(contact__in=ids)
         .values("person_id", "person__name", "side")
         .annotate(n=Count("contact_id", distinct=True))
         .order_by("-n", "person__name")[:16]
     )
     types = (
-        Delegation.objects.filter(contacts__in=contacts_qs.order_by().values("pk"))
+        Delegation.objects.filter(contacts__in=ids)
         .values("delegation_type")
         .annotate(n=Count("pk", distinct=True))
         .order_by("-n")
     )
+    return (
+        contacts_qs.count(),
+        list(per_year),
+        [(row["person_id"], row["side"], row["n"]) for row in officials],
+        [(row["delegation_type"], row["n"]) for row in types],
+    )
+
+
+@require_GET
+@reader_required
+def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
+    """One country: contacts per year by direction, officials and delegation types, latest contacts."""
+    country = get_object_or_404(Country.objects.select_related("capital"), iso2=iso2.upper())
+    contacts_qs = listed_contacts().filter(country=country)
+    total, per_year, top, types = api.cached("country", country.iso2, lambda: _country_summary(contacts_qs))
+    names = dict(Person.objects.filter(pk__in=[pk for pk, _, _ in top]).values_list("pk", "name"))
+    officials = [
+        {"person_id": pk, "person__name": names[pk], "side": side, "n": n} for pk, side, n in top if pk in names
+    ]
     type_labels = dict(Delegation._meta.get_field("delegation_type").choices)
     context = {
         "country": country,
-        "total": contacts_qs.count(),
-        "chart": api.year_chart(list(per_year)),
-        "officials": list(officials),
-        "types": [(type_labels.get(row["delegation_type"], row["delegation_type"]), row["n"]) for row in types],
-        "latest": list(contacts_qs[:15]),
+        "total": total,
+        "chart": api.year_chart(per_year),
+        "officials": officials,
+        "types": [(type_labels.get(value, value), n) for value, n in types],
+        "latest": list(contacts_qs.only(*TIMELINE_FIELDS)[:15]),
         "directions": Direction,
     }
     return _page(request, "contacts/country_detail.html", context)
