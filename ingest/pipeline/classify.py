@@ -1070,6 +1070,10 @@ def _analyze(article: ArticleInput) -> Analysis:
     people = _people(info, lead, ctx)
     dprk_lead = _pick_lead(people, "dprk")
     foreign_lead = _pick_lead(people, "foreign")
+    for side, lead_ref in (("DPRK", dprk_lead), ("foreign", foreign_lead)):
+        if lead_ref is not None:
+            reasons.append(f"{side} lead {lead_ref.name}: {_LEAD_WHY.get(lead_ref.role, 'named in the lead')}"
+                           + (f" ({lead_ref.title[:60]})" if lead_ref.title else ""))
     countries = _countries(kind, direction, info, lead, people, foreign_lead)
     if not countries and title_info:
         countries = _countries(kind, direction, title_info, [title_info], [], None)
@@ -1133,6 +1137,10 @@ def _public_role(role: str) -> str:
     return {"leader": "lead", "subject": "lead", "object": "lead", "present": "present"}.get(role, "member")
 
 
+# Why a person was taken as a side's lead, by the role the sentence gives them (Analysis.reasons).
+_LEAD_WHY = {"leader": "leads the delegation", "subject": "subject of the deciding sentence",
+             "object": "the one met, received or written to", "present": "listed among those present",
+             "mention": "named in the lead"}
 _ROLE_WEIGHT = {"leader": 5.0, "subject": 4.0, "object": 4.0, "present": 2.0, "mention": 1.0}
 
 

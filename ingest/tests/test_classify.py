@@ -292,3 +292,17 @@ def test_a_summit_in_the_truce_village_names_it_whatever_the_direction():
     ))
     assert result.relevant
     assert result.cities == ["Panmunjom"]
+
+
+def test_every_decision_on_a_contact_names_the_rule_behind_it(tmp_path):
+    line = {"id": "a", "url": "u1", "source": "KCNA", "published": "2025-06-03", "title": "",
+            "text": "Pyongyang, June 3 (KCNA) -- A Lao government delegation led by Minister Somsavat Lengsavad "
+                    "arrived here on Tuesday."}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    call_command("classify", jsonl=str(src), out=str(out), reasons=True)
+    reasons = json.loads(out.read_text(encoding="utf-8"))["reasons"]
+    for decided in ("decided by sentence 1", "kind visit:", "direction inbound:", "delegation type government",
+                    "foreign lead Somsavat Lengsavad: leads the delegation", "date:"):
+        assert any(reason.startswith(decided) for reason in reasons), decided

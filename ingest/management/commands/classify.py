@@ -41,6 +41,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--jsonl", required=True, help="input file, one article a line ('-' for stdin)")
         parser.add_argument("--out", help="output file (default: standard output)")
+        parser.add_argument("--reasons", action="store_true",
+                            help="add to each line the rules that decided it ('reasons'), as an editor sees them")
 
     def handle(self, *args, **options):
         source = sys.stdin if options["jsonl"] == "-" else None
@@ -60,7 +62,11 @@ class Command(BaseCommand):
                 if not isinstance(record, dict):
                     raise CommandError(f"line {number}: not a JSON object")
                 article = article_from_record(record)
-                out.write(json.dumps(prediction(article.id, analyze(article)), ensure_ascii=False) + "\n")
+                analysis = analyze(article)
+                line = prediction(article.id, analysis)
+                if options.get("reasons"):
+                    line["reasons"] = analysis.reasons
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
         finally:
             if handle is not sys.stdin:
                 handle.close()
