@@ -116,17 +116,21 @@ def contact_page(request: HttpRequest, queryset: QuerySet[Contact], page: Keyset
 # Map data ---------------------------------------------------------------------------------------------
 
 
-# Delegation members count too: an official's page lists the contacts of the delegations joined.
+# Every table whose rows the cached pages show: an official's page lists the contacts of the
+# delegations joined, and the timeline and the map show people's, places' and countries' names.
 VERSION_TABLES = (
     "contacts_contactevent",
     "contacts_delegationevent",
     "contacts_participantevent",
     "contacts_delegationmemberevent",
+    "contacts_personevent",
+    "contacts_placeevent",
+    "contacts_countryevent",
 )
 
 
 def data_version() -> str:
-    """Changes whenever a contact, delegation, participant or delegation member is added, edited or deleted.
+    """Changes whenever a row behind the cached pages (VERSION_TABLES) is added, edited or deleted.
 
     Every such change writes a pghistory event (triggers catch bulk and raw SQL writes too), so the
     newest event ids are a version number read from primary-key indexes in well under a millisecond.

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -282,23 +283,30 @@ def _summary(filterset: ContactFilterSet, request: HttpRequest) -> tuple[int, li
 @vary_on_headers("HX-Request")
 @reader_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    """The home page: contacts newest first, grouped by month, trips folded into one expandable entry."""
+    """The home page: contacts newest first, grouped by month, trips folded into one expandable entry.
+
+    The list (#results) is rendered once per query string and data version and cached as HTML: the
+    page a hundred analysts open first is then one cache read. It holds nothing user-specific.
+    """
     filterset = contact_filterset(request)
-    entries, page = timeline_entries(filterset.qs, request)
     total, facets = _summary(filterset, request)
     context = {
         "filterset": filterset,
-        "entries": entries,
-        "page": page,
         "total": total,
         "facets": facets,
         "period": describe_period(filterset),
         "is_editor": is_editor(request.user),
     }
+
+    def render_results() -> str:
+        entries, page = timeline_entries(filterset.qs, request)
+        return str(render_to_string("contacts/contact_list.html#results", {**context, "entries": entries, "page": page}, request))
+
+    # The partial's links depend on the query string alone, which is the cache key.
+    context["results"] = mark_safe(api.cached("timeline", request.GET.urlencode(), render_results))
     if _wants_partial(request):
         # Only #results is the swap target; the facet counts beside the filters follow out of band.
-        html = render_to_string("contacts/contact_list.html#results", context, request)
-        html += render_to_string("contacts/_filters.html#facets", {**context, "oob": True}, request)
+        html = context["results"] + render_to_string("contacts/_filters.html#facets", {**context, "oob": True}, request)
         return HttpResponse(html)
     return render(request, "contacts/contact_list.html", context)
 
