@@ -57,6 +57,7 @@ __all__ = [
 MAX_ATTEMPTS = 3
 BATCH_SIZE = 100  # articles that have their text, per worker task
 FETCH_BATCH_SIZE = 10  # articles whose page must be fetched first, per worker task
+BATCH_SPREAD = 4  # a smaller input is split into this many tasks (two worker processes, two tasks each)
 RETRY = "retry"  # an Outcome status: a transient error, the article waits for the task's retry
 ARTICLE_LOCK = 0x1A71A5  # names the per-article advisory locks (first key of the two-key form)
 FEED_FULL_TEXT_MIN = 400  # an entry with at least this much text is the article; shorter ones are fetched
@@ -88,6 +89,22 @@ def _local_url(kind: str, content: str) -> str:
     return f"urn:{kind}:{hashlib.sha256(content.encode('utf-8')).hexdigest()[:32]}"
 
 
+def _text_fields(*, text_body: str, url: str = "", title: str = "", published: object = None, source_name: str = "",
+                 source: Source | None = None) -> dict:
+    body = text.clean_text(text_body)
+    # Only web addresses are kept as given: a javascript: or data: "URL" would become a link on every page.
+    if not url.lower().startswith(("http://", "https://", "urn:")):
+        url = ""
+    return {
+        "url": url or _local_url("text", body),
+        "title": text.clean_text(title)[:1000],
+        "text": body,
+        "published": text.parse_date(published),
+        "source": source,
+        "source_name": source_name,
+    }
+
+
 def ingest_text(
     *,
     text_body: str,
@@ -98,18 +115,9 @@ def ingest_text(
     source: Source | None = None,
 ) -> Article:
     """Store one article whose text is already known (JSONL line, .txt file, upload, feed entry)."""
-    body = text.clean_text(text_body)
-    # Only web addresses are kept as given: a javascript: or data: "URL" would become a link on every page.
-    if not url.lower().startswith(("http://", "https://", "urn:")):
-        url = ""
-    article, _ = store.article_get_or_create(
-        url=url or _local_url("text", body),
-        title=text.clean_text(title)[:1000],
-        text=body,
-        published=text.parse_date(published),
-        source=source,
-        source_name=source_name,
-    )
+    article, _ = store.article_get_or_create(**_text_fields(text_body=text_body, url=url, title=title,
+                                                             published=published, source_name=source_name,
+                                                             source=source))
     return article
 
 
@@ -214,7 +222,7 @@ def _ingest_fetched(result, *, source: Source | None) -> list[Article]:
 
 def ingest_jsonl(path: Path, *, source_name: str = "") -> list[Article]:
     """Store one article per line of a JSONL file (id, url, source, published, title, text); keeps each url."""
-    articles = []
+    rows = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -223,8 +231,8 @@ def ingest_jsonl(path: Path, *, source_name: str = "") -> list[Article]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{number}: not JSON ({exc})") from exc
-            articles.append(
-                ingest_text(
+            rows.append(
+                _text_fields(
                     text_body=str(record.get("text") or ""),
                     url=str(record.get("url") or ""),
                     title=str(record.get("title") or ""),
@@ -232,7 +240,7 @@ def ingest_jsonl(path: Path, *, source_name: str = "") -> list[Article]:
                     source_name=str(record.get("source") or source_name),
                 )
             )
-    return articles
+    return store.articles_get_or_create(rows)  # in bulk: one insert and one lookup per thousand lines
 
 
 def ingest_file(path: Path, *, name: str | None = None, url: str = "") -> list[Article]:
@@ -326,7 +334,7 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
         drafts = propose.proposals_build(article, analysis)
         applied = pending = 0
         for draft in drafts:
-            proposal = Proposal.objects.create(
+            proposal = Proposal(
                 article=article,
                 action=draft.action,
                 payload=draft.payload,
@@ -335,9 +343,10 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
                 delegation_id=draft.delegation_id,
             )
             if draft.confidence >= threshold:
-                apply.proposal_apply(proposal)
+                apply.proposal_apply(proposal, savepoint=False)  # saves it, applied, in one INSERT
                 applied += 1
             else:
+                proposal.save()
                 pending += 1
         if applied:
             status = Article.Status.LINKED
@@ -591,11 +600,15 @@ def batches(article_ids: Iterable[int]) -> list[list[int]]:
     page must be fetched first (a fetch may take up to fetch.TOTAL_DEADLINE)."""
     ids = list(dict.fromkeys(article_ids))
     to_fetch = set(Article.objects.filter(pk__in=ids, text="").values_list("pk", flat=True))
-    with_text = [pk for pk in ids if pk not in to_fetch]
-    fetching = [pk for pk in ids if pk in to_fetch]
-    return [with_text[i : i + BATCH_SIZE] for i in range(0, len(with_text), BATCH_SIZE)] + [
-        fetching[i : i + FETCH_BATCH_SIZE] for i in range(0, len(fetching), FETCH_BATCH_SIZE)
-    ]
+    return _chunks([pk for pk in ids if pk not in to_fetch], BATCH_SIZE) + _chunks(
+        [pk for pk in ids if pk in to_fetch], FETCH_BATCH_SIZE
+    )
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    # A small input is spread over at least BATCH_SPREAD tasks, so that every worker process gets a share.
+    size = max(1, min(size, -(-len(ids) // BATCH_SPREAD)))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 # Sources -------------------------------------------------------------------------------------------

@@ -207,12 +207,17 @@ def evidence_add(
 
     One INSERT ... ON CONFLICT DO NOTHING against the (record, url) unique constraints.
     """
-    rows = [
+    Evidence.objects.bulk_create(_evidence_rows(article, contact=contact, delegation=delegation, quote=quote),
+                                 ignore_conflicts=True)
+
+
+def _evidence_rows(article: Article, *, contact: Contact | None = None, delegation: Delegation | None = None,
+                   quote: str = "") -> list[Evidence]:
+    return [
         Evidence(contact=contact, delegation=None if contact is not None else delegation, url=cited.url,
                  **_evidence_defaults(cited, quote))
         for cited in [article, *_copies(article)]
     ]
-    Evidence.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def citations_lock(article_id: int) -> None:
@@ -253,21 +258,19 @@ def _article_day(article: Article) -> date | None:
 
 
 def _new_person_proposal(article: Article, person: Person, mention: dict, confidence: float) -> None:
-    Proposal.objects.get_or_create(
+    # Only for a person created just now, in this transaction: no proposal can name it yet.
+    Proposal.objects.create(
         article=article,
         action=Proposal.Action.NEW_PERSON,
-        payload__person=person.pk,
-        defaults={
-            "payload": {
-                "person": person.pk,
-                "name": person.name,
-                "side": mention.get("side", ""),
-                "title": mention.get("title", ""),
-                "country": mention.get("country") or "",
-            },
-            "confidence": confidence,
-            "evidence": mention.get("evidence", ""),
+        payload={
+            "person": person.pk,
+            "name": person.name,
+            "side": mention.get("side", ""),
+            "title": mention.get("title", ""),
+            "country": mention.get("country") or "",
         },
+        confidence=confidence,
+        evidence=mention.get("evidence", ""),
     )
 
 
@@ -310,8 +313,11 @@ def _find_stop(delegation: Delegation, country: Country, place: Place | None, ar
 
 
 def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence: float,
-             fallback: date | None) -> Contact | None:
-    """Add one stop to a delegation's itinerary (or find it), fill in dates it lacked, cite the article."""
+             fallback: date | None, evidence: list[Evidence] | None = None) -> Contact | None:
+    """Add one stop to a delegation's itinerary (or find it), fill in dates it lacked, cite the article.
+
+    With `evidence`, the citations are appended to it for the caller to insert, instead of inserted here.
+    """
     direction = delegation.direction
     stop_country = country_get(stop.get("country"))
     if stop_country is None:
@@ -358,7 +364,11 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
             visit.end_date, changed = departed, changed + ["end_date"]
         if changed:
             visit.save(update_fields=[*changed, "updated_at"])
-    evidence_add(article, contact=visit, quote=stop.get("evidence") or "")
+    rows = _evidence_rows(article, contact=visit, quote=stop.get("evidence") or "")
+    if evidence is None:
+        Evidence.objects.bulk_create(rows, ignore_conflicts=True)
+    else:
+        evidence += rows
     return visit
 
 
@@ -399,56 +409,64 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             stage=journey.get("stage") or Delegation.Stage.DEPARTED,
             confidence=confidence,
             review_status=ReviewStatus.ACCEPTED,
-            grouping={"phrase": journey.get("phrase", ""), "articles": {}, **({"dates": "page"} if weak else {})},
+            grouping={"phrase": journey.get("phrase", ""), "articles": {str(article.pk): ["new delegation"]},
+                      **({"dates": "page"} if weak else {})},
         )
-        reasons = ["new delegation"]
-    elif not delegation.locked:
+    else:
         changed = []
-        if not weak and consolidate.dates_weak(delegation):
-            delegation.start_date, delegation.end_date = start, None
-            delegation.grouping = {k: v for k, v in delegation.grouping.items() if k != "dates"}
-            changed += ["start_date", "end_date", "grouping"]
-        elif start and (delegation.start_date is None or (not weak and start < delegation.start_date)):
-            delegation.start_date, changed = start, changed + ["start_date"]
-        journey_end = _as_date(journey.get("end"))
-        if journey_end and (delegation.end_date is None or journey_end > delegation.end_date):
-            if delegation.start_date is None or journey_end >= delegation.start_date:
-                delegation.end_date, changed = journey_end, changed + ["end_date"]
-        stage = journey.get("stage")
-        if stage in STAGE_ORDER and STAGE_ORDER[stage] > STAGE_ORDER.get(delegation.stage, -1):
-            delegation.stage, changed = stage, changed + ["stage"]
-        if delegation.leader_id is None and leader is not None:
-            delegation.leader, changed = leader, changed + ["leader"]
+        articles = dict((delegation.grouping or {}).get("articles") or {})
+        if str(article.pk) not in articles:  # why this article joined the trip, for editors (even when locked)
+            articles[str(article.pk)] = reasons
+            delegation.grouping, changed = {**(delegation.grouping or {}), "articles": articles}, ["grouping"]
+        if not delegation.locked:
+            changed += _trip_changes(delegation, journey, start, weak, leader)
         if changed:
-            delegation.save(update_fields=[*changed, "updated_at"])
-    grouping = dict(delegation.grouping or {})
-    articles = dict(grouping.get("articles") or {})
-    if str(article.pk) not in articles:
-        articles[str(article.pk)] = reasons
-        grouping["articles"] = articles
-        Delegation.objects.filter(pk=delegation.pk).update(grouping=grouping)
-        delegation.grouping = grouping
-    evidence_add(article, delegation=delegation, quote=evidence)
+            delegation.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    # The trip's own citation and its stops' go in together, before the stops are put in order.
+    evidence_rows = _evidence_rows(article, delegation=delegation, quote=evidence)
     if not delegation.locked:
         side = "dprk" if sending.iso2 == DPRK else "foreign"
+        members = []
         for mention in people or []:
             if mention.get("side") != side or mention.get("role") != "member":
                 continue
             member = _person_for(article, {**mention, "evidence": evidence}, confidence)
             if member is not None and member != delegation.leader:
-                DelegationMember.objects.get_or_create(
-                    delegation=delegation, person=member,
-                    defaults={"role": "member", "title": (mention.get("title") or "")[:300]},
-                )
+                members.append(DelegationMember(delegation=delegation, person=member, role="member",
+                                                title=(mention.get("title") or "")[:300]))
         if leader is not None:
-            DelegationMember.objects.get_or_create(delegation=delegation, person=leader,
-                                                   defaults={"role": "leader"})
+            members.append(DelegationMember(delegation=delegation, person=leader, role="leader"))
+        # One INSERT; a membership already recorded is left as it is (the delegation-person unique key).
+        DelegationMember.objects.bulk_create(members, ignore_conflicts=True)
     for stop in journey.get("stops", []):
         stop_add(delegation, stop, article, confidence=confidence,
-                 fallback=delegation.start_date if weak else (start or fallback))
+                 fallback=delegation.start_date if weak else (start or fallback), evidence=evidence_rows)
+    Evidence.objects.bulk_create(evidence_rows, ignore_conflicts=True)
     if not delegation.locked:
         _renumber_itinerary(delegation)
     return delegation
+
+
+def _trip_changes(delegation: Delegation, journey: dict, start: date | None, weak: bool,
+                  leader: Person | None) -> list[str]:
+    """What a journey adds to a trip it joins (earlier start, later end, later stage, a leader): fields set."""
+    changed = []
+    if not weak and consolidate.dates_weak(delegation):
+        delegation.start_date, delegation.end_date = start, None
+        delegation.grouping = {k: v for k, v in delegation.grouping.items() if k != "dates"}
+        changed += ["start_date", "end_date", "grouping"]
+    elif start and (delegation.start_date is None or (not weak and start < delegation.start_date)):
+        delegation.start_date, changed = start, changed + ["start_date"]
+    journey_end = _as_date(journey.get("end"))
+    if journey_end and (delegation.end_date is None or journey_end > delegation.end_date):
+        if delegation.start_date is None or journey_end >= delegation.start_date:
+            delegation.end_date, changed = journey_end, changed + ["end_date"]
+    stage = journey.get("stage")
+    if stage in STAGE_ORDER and STAGE_ORDER[stage] > STAGE_ORDER.get(delegation.stage, -1):
+        delegation.stage, changed = stage, changed + ["stage"]
+    if delegation.leader_id is None and leader is not None:
+        delegation.leader, changed = leader, changed + ["leader"]
+    return changed
 
 
 def contact_record(payload: dict, article: Article, *, confidence: float, evidence: str,
@@ -504,15 +522,16 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
             confidence=confidence,
             review_status=ReviewStatus.ACCEPTED,
         )
+    participants = []
     for mention, person in persons:
         if person is None:
             continue
         side = mention.get("side") if mention.get("side") in Participant.Side.values else Participant.Side.FOREIGN
         role = mention.get("role") if mention.get("role") in Participant.Role.values else Participant.Role.PRESENT
-        Participant.objects.get_or_create(
-            contact=existing, person=person,
-            defaults={"side": side, "role": role, "title": (mention.get("title") or "")[:300]},
-        )
+        participants.append(Participant(contact=existing, person=person, side=side, role=role,
+                                        title=(mention.get("title") or "")[:300]))
+    # One INSERT; a participant already recorded is left as it is (the contact-person unique key).
+    Participant.objects.bulk_create(participants, ignore_conflicts=True)
     evidence_add(article, contact=existing, quote=evidence)
     return existing
 
@@ -520,14 +539,18 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
 # Proposals -----------------------------------------------------------------------------------------
 
 
-def proposal_apply(proposal: Proposal, *, user=None) -> Proposal:
-    """Carry out one proposal and mark it applied; applying an applied proposal changes nothing."""
+def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True) -> Proposal:
+    """Carry out one proposal and mark it applied; applying an applied proposal changes nothing.
+
+    A proposal not saved yet is saved (applied) at the end. `savepoint=False` when the caller's
+    transaction is all-or-nothing anyway (the pipeline's), to save the round trips of a savepoint.
+    """
     if proposal.status == Proposal.Status.APPLIED:
         return proposal
     article = proposal.article
     payload = proposal.payload or {}
     action = proposal.action
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         if action == Proposal.Action.NEW_PERSON:
             person = Person.objects.filter(pk=payload.get("person")).first()
             if person is not None and person.review_status == ReviewStatus.PROPOSED:
@@ -536,7 +559,7 @@ def proposal_apply(proposal: Proposal, *, user=None) -> Proposal:
         elif action in (Proposal.Action.NEW_DELEGATION, Proposal.Action.NEW_VISIT, Proposal.Action.LINK_ARTICLE):
             delegation = None
             if payload.get("delegation"):
-                delegation = Delegation.objects.filter(pk=payload["delegation"]).first()
+                delegation = Delegation.objects.select_related("leader").filter(pk=payload["delegation"]).first()
             if payload.get("journey"):
                 delegation = journey_fold(
                     payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
@@ -555,6 +578,7 @@ def proposal_apply(proposal: Proposal, *, user=None) -> Proposal:
                 sibling = (
                     article.proposals.filter(status=Proposal.Status.APPLIED, delegation__isnull=False)
                     .exclude(pk=proposal.pk)
+                    .select_related("delegation__leader")
                     .first()
                 )
                 delegation = journey_fold(

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
-from contacts.models import Delegation, normalize_name
+from contacts.models import Contact, Delegation, normalize_name
 from ingest.pipeline.names import same_person, split_name_run
 
 __all__ = ["SLACK_DAYS", "WEAK_DAYS", "Match", "dates_weak", "delegation_find", "journey_span", "leader_name"]
@@ -136,7 +136,8 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
         )
         .exclude(stage=Delegation.Stage.CANCELLED)
         .select_related("leader")
-        .prefetch_related("leader__aliases", "contacts__country")
+        # The contacts with their countries in one query (not one for contacts, one for countries).
+        .prefetch_related("leader__aliases", Prefetch("contacts", queryset=Contact.objects.select_related("country")))
         .order_by("-start_date", "pk")
     )
     countries = _journey_countries(journey)

@@ -24,6 +24,7 @@ __all__ = [
     "article_get_or_create",
     "article_mark_duplicate",
     "article_set_keys",
+    "articles_get_or_create",
     "articles_set_keys",
     "lock_key",
 ]
@@ -40,7 +41,7 @@ def lock_key(label: str) -> int:
     return int.from_bytes(hashlib.blake2b(label.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
-def article_get_or_create(
+def _new_article(
     *,
     url: str,
     title: str = "",
@@ -49,24 +50,51 @@ def article_get_or_create(
     source: Source | None = None,
     source_name: str = "",
     language: str = "",
-) -> tuple[Article, bool]:
+) -> Article:
+    return Article(
+        canonical_url=dedupe.canonical_url(url)[:2000],
+        url=url[:2000],
+        title=(title or "")[:1000],
+        text=text or "",
+        published_at=published,
+        source=source,
+        source_name=(source_name or (source.name if source else ""))[:200],
+        language=(language or "")[:10],
+        status=Article.Status.FETCHED if text else Article.Status.PENDING,
+        fetched_at=timezone.now() if text else None,
+    )
+
+
+def article_get_or_create(**fields) -> tuple[Article, bool]:
     """The article stored under this URL's canonical form, created if new (with its text, if known).
 
-    An existing row is returned unchanged: re-ingesting an input never rewrites what was stored.
+    Fields: url, title, text, published, source, source_name, language. An existing row is returned
+    unchanged: re-ingesting an input never rewrites what was stored.
     """
-    canonical = dedupe.canonical_url(url)
-    defaults = {
-        "url": url[:2000],
-        "title": (title or "")[:1000],
-        "text": text or "",
-        "published_at": published,
-        "source": source,
-        "source_name": (source_name or (source.name if source else ""))[:200],
-        "language": (language or "")[:10],
-        "status": Article.Status.FETCHED if text else Article.Status.PENDING,
-        "fetched_at": timezone.now() if text else None,
-    }
-    return Article.objects.get_or_create(canonical_url=canonical[:2000], defaults=defaults)
+    new = _new_article(**fields)
+    defaults = {name: getattr(new, name) for name in ("url", "title", "text", "published_at", "source", "source_name",
+                                                       "language", "status", "fetched_at")}
+    return Article.objects.get_or_create(canonical_url=new.canonical_url, defaults=defaults)
+
+
+def articles_get_or_create(rows: list[dict], *, chunk: int = 1000) -> list[Article]:
+    """`article_get_or_create` for many inputs (each a dict of its fields), in the order given.
+
+    One INSERT ... ON CONFLICT DO NOTHING (the canonical URL's unique key) and one SELECT per chunk,
+    instead of a lookup, a savepoint and an insert per article. Rows already stored, or repeated in
+    the input, are returned as stored.
+    """
+    articles = []
+    for start in range(0, len(rows), chunk):
+        new = [_new_article(**row) for row in rows[start : start + chunk]]
+        unique: dict[str, Article] = {}
+        for article in new:  # the first of repeated URLs wins; ids follow the input's order
+            unique.setdefault(article.canonical_url, article)
+        unique = list(unique.values())
+        Article.objects.bulk_create(unique, ignore_conflicts=True)
+        stored = {a.canonical_url: a for a in Article.objects.filter(canonical_url__in=[a.canonical_url for a in unique])}
+        articles += [stored[a.canonical_url] for a in new]
+    return articles
 
 
 def article_fail(article: Article, reason: str) -> None:

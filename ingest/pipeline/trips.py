@@ -199,18 +199,20 @@ def itinerary_key(visits: list[Contact], ranks: dict[str, float],
     return keys
 
 
-def passed_through(delegation: Delegation, visits: list[Contact]) -> list[Contact]:
+def passed_through(delegation: Delegation, visits: list[Contact], contacts: list[Contact] | None = None) -> list[Contact]:
     """Stops not marked as transits in a country the delegation only passed through.
 
     A country where some stop is a reported transit (a border crossing, a train passing a station) and
     where nobody met anybody was travelled through, not visited: its other stops ("the train arrived in
     Pingxiang", "by way of Nanning") are transits too. Only abroad: a visit to the DPRK has no route.
+    `contacts`, when given, are all the delegation's contacts (saves a query).
     """
     if delegation.direction != Direction.OUTBOUND:
         return []
-    met = set(
-        delegation.contacts.exclude(kind=Contact.Kind.VISIT).values_list("country_id", flat=True)
-    )
+    if contacts is None:
+        met = set(delegation.contacts.exclude(kind=Contact.Kind.VISIT).values_list("country_id", flat=True))
+    else:
+        met = {c.country_id for c in contacts if c.kind != Contact.Kind.VISIT}
     by_country: dict[int, list[Contact]] = defaultdict(list)
     for visit in visits:
         by_country[visit.country_id].append(visit)
@@ -227,25 +229,35 @@ def itinerary_renumber(delegation: Delegation) -> None:
 
     Stops in a country only passed through are marked as transits (see `passed_through`) and arrival
     days before the departure from home are corrected (see `dates_before_departure`); a locked
-    delegation (edited by hand) is only renumbered.
+    delegation (edited by hand) is only renumbered. Only the visits whose number changes are written.
     """
-    visits = list(delegation.contacts.filter(kind=Contact.Kind.VISIT).select_related("country", "place"))
+    contacts = list(delegation.contacts.select_related("country", "place"))
+    visits = [c for c in contacts if c.kind == Contact.Kind.VISIT]
     journeys = _reports(delegation)
     if not delegation.locked:
         dates_before_departure(delegation, visits, journeys)
-        through = passed_through(delegation, visits)
+        through = passed_through(delegation, visits, contacts)
         for visit in through:
             visit.transit = True
-        Contact.objects.filter(pk__in=[v.pk for v in through]).update(transit=True)
+        if through:
+            Contact.objects.filter(pk__in=[v.pk for v in through]).update(transit=True)
     met: dict[int, date] = {}
-    for stop_id, day in delegation.contacts.filter(stop__isnull=False).values_list("stop_id", "start_date"):
-        met[stop_id] = min(day, met.get(stop_id, day))
+    for contact in contacts:
+        if contact.stop_id is not None:
+            met[contact.stop_id] = min(contact.start_date, met.get(contact.stop_id, contact.start_date))
     keys = itinerary_key(visits, _route_ranks(journeys), met)
     visits.sort(key=lambda v: keys[v.pk])
-    Contact.objects.filter(pk__in=[v.pk for v in visits]).exclude(itinerary_order=None).update(itinerary_order=None)
+    changed = [visit for order, visit in enumerate(visits, start=1) if visit.itinerary_order != order]
+    if not changed:
+        return
+    # The numbers being replaced are cleared first, so no two visits ever hold the same one.
+    if any(visit.itinerary_order is not None for visit in changed):
+        Contact.objects.filter(pk__in=[v.pk for v in changed]).exclude(itinerary_order=None).update(
+            itinerary_order=None
+        )
     for order, visit in enumerate(visits, start=1):
         visit.itinerary_order = order
-    Contact.objects.bulk_update(visits, ["itinerary_order"])
+    Contact.objects.bulk_update(changed, ["itinerary_order"])
 
 
 def delegation_split(delegation: Delegation, visits: Iterable[Contact], *, user: Any = None) -> Delegation:
