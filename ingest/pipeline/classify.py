@@ -527,6 +527,9 @@ def _in_present_list(prefix: str) -> bool:
     return not re.search(r"\b(?:met|received|arrived|left|said|signed|held|hosted)\b", between)
 
 
+_CAPITALISED_WORD = re.compile(r"\b([A-Z][a-z]+)\b")
+
+
 def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
     refs: list[NameRef] = []
     cities = gazetteer.city_index()
@@ -567,13 +570,17 @@ def _sentence_names(text: str, ctx: Context) -> list[NameRef]:
         book.setdefault(key, name)
         book.setdefault(name.split()[0 if is_korean_name(name) else -1].lower(), name)
     # A bare surname refers back to someone already named ("Kim", "Trump", "Phomvihane").
-    for m in re.finditer(r"\b([A-Z][a-z]+)\b", text):
+    named = list(refs)
+    for m in _CAPITALISED_WORD.finditer(text) if ctx.known_dprk or ctx.known_foreign else ():
         word = m.group(1).lower()
-        if any(r.start <= m.start() < r.end for r in refs):
+        dprk = word in ctx.known_dprk and len(word) > 1
+        if not dprk and not (word in ctx.known_foreign and len(word) > 3):
+            continue  # the usual case, tested first: most capitalised words name nobody known
+        if any(r.start <= m.start() < r.end for r in named):
             continue
-        if word in ctx.known_dprk and len(word) > 1:
+        if dprk:
             refs.append(NameRef(ctx.known_dprk[word], m.start(), m.end(), "dprk", "KP", "", "mention", False))
-        elif word in ctx.known_foreign and len(word) > 3:
+        else:
             refs.append(NameRef(ctx.known_foreign[word], m.start(), m.end(), "foreign", None, "", "mention", False))
     refs.sort(key=lambda r: r.start)
     return refs
