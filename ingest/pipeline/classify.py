@@ -85,6 +85,7 @@ class Journey:
     start: date | None = None
     end: date | None = None
     phrase: str = ""  # the delegation phrase as written
+    leader_title: str = ""  # the leader's post as the article gives it (tells namesakes apart)
 
 
 @dataclass

@@ -118,6 +118,7 @@ def build_journeys(analysis: Analysis, infos: list[SentenceInfo], ctx: Context) 
             start=start,
             end=end,
             phrase=phrase,
+            leader_title=next((p.title for p in analysis.people if leader and p.name == leader), ""),
         )
         journeys.append(main)
     # Other delegations the article introduces with their own leader.

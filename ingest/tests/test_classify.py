@@ -306,3 +306,14 @@ def test_every_decision_on_a_contact_names_the_rule_behind_it(tmp_path):
     for decided in ("decided by sentence 1", "kind visit:", "direction inbound:", "delegation type government",
                     "foreign lead Somsavat Lengsavad: leads the delegation", "date:"):
         assert any(reason.startswith(decided) for reason in reasons), decided
+
+
+def test_a_journey_carries_its_leader_post_to_tell_namesakes_apart():
+    a = analyze(article(
+        "Pyongyang, November 14 (KCNA) -- A delegation of the Workers' Party of Korea headed by Ri Chol Man, "
+        "member of the Political Bureau and director of a department of the WPK Central Committee, left here "
+        "Tuesday to visit Cuba and Nicaragua.",
+        published="2024-11-14",
+    ))
+    assert a.journeys[0].leader == "Ri Chol Man"
+    assert "director of a department of the WPK Central Committee" in a.journeys[0].leader_title
