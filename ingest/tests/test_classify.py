@@ -316,4 +316,4 @@ def test_a_journey_carries_its_leader_post_to_tell_namesakes_apart():
         published="2024-11-14",
     ))
     assert a.journeys[0].leader == "Ri Chol Man"
-    assert "director of a department of the WPK Central Committee" in a.journeys[0].leader_title
+    assert "member of the Political Bureau" in a.journeys[0].leader_title
