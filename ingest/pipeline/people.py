@@ -47,12 +47,15 @@ class _AliasIndex:
         self.last_id = 0
         self.by_key: dict[str, list[int]] = {}
         self.names: dict[str, str] = {}  # key -> one spelling with that key (for the name-shape checks)
+        self.keys: list[str] = []  # the keys of by_key, kept as a list for rapidfuzz
 
     def refresh(self) -> None:
         for alias_id, alias_name, person_id in PersonAlias.objects.filter(pk__gt=self.last_id).order_by(
             "pk"
         ).values_list("pk", "name", "person_id"):
             key = name_key(alias_name)
+            if key not in self.by_key:
+                self.keys.append(key)
             self.by_key.setdefault(key, []).append(person_id)
             self.names.setdefault(key, alias_name)
             self.last_id = alias_id
@@ -68,7 +71,7 @@ class _AliasIndex:
         if not key or not self.by_key:
             return []
         found: dict[int, float] = {}
-        for other, score, _ in process.extract(key, list(self.by_key), scorer=fuzz.ratio,
+        for other, score, _ in process.extract(key, self.keys, scorer=fuzz.ratio,
                                                score_cutoff=FUZZY_THRESHOLD, limit=50):
             if other == key or not _near_spelling(name, self.names[other]):
                 continue
