@@ -106,6 +106,9 @@ NOT_NAME_WORDS = {
     "municipality", "education", "higher", "public", "health", "safety", "maritime", "pacific", "atlantic", "indo-pacific", "asia-pacific", "atomic", "accord", "protocol",
     "art", "arts", "dance", "music", "ballet", "opera", "folk", "academic", "philharmonic", "philharmonia",
     "last", "next", "every", "each", "general's", "secretary-general", "director-general",
+    # Company words: "Samsung Electronics Vice Chairman ..." names a firm before the person.
+    "electronics", "motors", "corporation", "holdings", "industries", "airlines", "airways", "enterprises",
+    "enterprise", "technologies", "telecom", "shipping", "construction", "engineering",
 }
 # Top DPRK figures whose names alone mark the DPRK side in copy from any outlet (domain knowledge).
 DPRK_FIGURES = (

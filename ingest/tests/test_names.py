@@ -66,3 +66,9 @@ def test_find_names_leaves_titles_out():
     text = ("A delegation headed by Vice Marshal of the Korean People's Army Ri Yong Ho met Chinese Ambassador "
             "Wang Yajun and G. Zyuganov.")
     assert [n for n, _, _ in find_names(text)] == ["Ri Yong Ho", "Wang Yajun", "G. Zyuganov"]
+
+
+def test_a_firm_before_a_title_is_not_a_person():
+    names = [n for n, _, _ in find_names("talks with Hanbit Electronics Vice Chairman Kang Min-jun and Daesan "
+                                         "Shipping Chairman Oh Jae-won")]
+    assert names == ["Kang Min-jun", "Oh Jae-won"]
