@@ -1182,8 +1182,14 @@ def _people(info: SentenceInfo, lead: list[SentenceInfo], ctx: Context) -> list[
     return people
 
 
+_SPOKESPERSON = re.compile(r"\bspokes(?:man|woman|person)\b|\bpress secretary\b", re.IGNORECASE)
+
+
 def _pick_lead(people: list[NameRef], side: str) -> NameRef | None:
     candidates = [p for p in people if p.side == side and len(p.name.split()) >= 2]
+    # A spokesperson reports the contact; the lead is whoever else the copy names on that side.
+    principals = [p for p in candidates if not _SPOKESPERSON.search(p.title)]
+    candidates = principals or candidates
     if not candidates:
         return None
     best = candidates[0]

@@ -317,3 +317,14 @@ def test_a_journey_carries_its_leader_post_to_tell_namesakes_apart():
     ))
     assert a.journeys[0].leader == "Ri Chol Man"
     assert "member of the Political Bureau" in a.journeys[0].leader_title
+
+
+def test_a_spokesperson_reports_the_contact_and_is_not_its_lead():
+    a = analyze(article(
+        "North Korean Vice Premier Ri Chang Ho arrived in Mongolia on Tuesday for a three-day visit.\n"
+        "Foreign ministry spokeswoman Bolormaa Tsend told reporters after Ri's talks with Prime Minister "
+        "Oyun Batbold that the two sides had agreed to expand trade.",
+        published="2031-05-07", source="Wire",
+    ))
+    assert a.relevant and a.countries == ["MN"]
+    assert a.foreign_lead == "Oyun Batbold"
