@@ -1266,18 +1266,23 @@ def _countries(kind: str, direction: str, info: SentenceInfo, lead: list[Sentenc
     return chosen
 
 
+_ENTOURAGE = re.compile(r"\b(?:and|with) (?:his|her) (?:party|entourage|suite|retinue)\b")
+
+
 def _delegation(info: SentenceInfo, lead: list[SentenceInfo], title: str, dprk_lead: NameRef | None,
                 foreign_lead: NameRef | None, people: list[NameRef], direction: str) -> tuple[str | None, str]:
     """The delegation type from the delegation phrase, else from the leader's title; None with no delegation."""
     sources = [info.sent.text] + [s.sent.text for s in lead if s is not info and s.sent.index <= info.sent.index + 2]
     sources.append(title)
     others = {s.sent.text for s in lead if s.sent.index > info.sent.index and _other_delegation(s)}
+    sources = [text for text in sources if lexicon.DELEGATION_WORD.search(text) and text not in others]
+    # A typed phrase anywhere near ("A government economic delegation of ...") before any fallback: the
+    # deciding sentence often says only "the delegation".
     for text in sources:
-        if not lexicon.DELEGATION_WORD.search(text) or text in others:
-            continue
         phrase, family = _delegation_phrase(text)
         if family:
             return family, f"delegation type {family}: {phrase[:80]}"
+    for text in sources:
         if re.search(r"\b(?:take part in|taking part in|compete|competing|participate in|participating in)\b[^.]{0,60}"
                      r"\b(?:Games|Olympics?|Championships?|World Cup|tournament|competition|marathon|league)\b", text):
             return "sports", "delegation type sports: a sports event"
@@ -1286,6 +1291,11 @@ def _delegation(info: SentenceInfo, lead: list[SentenceInfo], title: str, dprk_l
         if family:
             return family, f"delegation type {family} from the leader's title"
     leader = dprk_lead if direction == "outbound" else foreign_lead
+    if leader and _ENTOURAGE.search(info.sent.text):
+        # "Choe Thae Bok, chairman of the SPA, and his party returned home": a delegation without the word.
+        family = _title_type(leader.title)
+        if family:
+            return family, f"delegation type {family}: the leader's party, from the leader's title"
     if leader and re.search(r"\b(?:minister|vice-minister|premier|vice-premier)\b", leader.title, re.I) and \
             any(t.kind == "visit" and t.strength >= 3 for t in info.triggers):
         return "government", "delegation type government: a minister's visit"

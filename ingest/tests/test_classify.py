@@ -328,3 +328,25 @@ def test_a_spokesperson_reports_the_contact_and_is_not_its_lead():
     ))
     assert a.relevant and a.countries == ["MN"]
     assert a.foreign_lead == "Oyun Batbold"
+
+
+def test_a_typed_delegation_phrase_in_the_lead_beats_the_leaders_title():
+    a = analyze(article(
+        "Pyongyang, May 12 (KCNA) -- A government trade delegation of the Republic of Belarus led by Minister "
+        "of Industry Pavel Orlov visited the statues of President Kim Il Sung and Chairman Kim Jong Il on Mansu "
+        "Hill on Sunday to pay tribute to them.\n"
+        "The delegation arrived here Saturday.",
+        published="2031-05-12",
+    ))
+    assert a.relevant and a.direction == "inbound"
+    assert a.delegation_type == "economic"
+
+
+def test_a_leader_and_his_party_travel_as_a_delegation_of_the_leaders_body():
+    a = analyze(article(
+        "Pyongyang, June 9 (KCNA) -- Pak Yong Chol, vice-chairman of the Supreme People's Assembly, and his "
+        "party returned home today after visiting Laos.",
+        published="2031-06-09",
+    ))
+    assert a.relevant and a.direction == "outbound" and a.countries == ["LA"]
+    assert a.delegation_type == "parliament"
