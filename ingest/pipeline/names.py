@@ -254,6 +254,9 @@ def _is_name_token(tok: str) -> bool:
     return low not in NOT_NAME_WORDS and not low.endswith(("'s", "’s"))
 
 
+_KOREAN_SYLLABLE_WORDS = {"In", "An", "On", "O", "Un"}
+
+
 def split_name_run(run: str) -> list[tuple[int, int]]:
     """Within a capitalised run ("Foreign Minister Pak Ui Chun"), the spans that are personal names."""
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"\S+", run)]
@@ -264,7 +267,10 @@ def split_name_run(run: str) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i
-        while j < len(tokens) and (_is_name_token(tokens[j][0]) or tokens[j][0] in {"al", "bin", "van", "de"}):
+        while j < len(tokens) and (_is_name_token(tokens[j][0]) or tokens[j][0] in {"al", "bin", "van", "de"} or (
+                # Korean given syllables that are also English words: "Pak In Chol", "Ri An Sok".
+                j == i + 1 and tokens[j][0] in _KOREAN_SYLLABLE_WORDS and j + 1 < len(tokens)
+                and is_korean_name(" ".join(t for t, _, _ in tokens[i:j + 2])))):
             j += 1
         if j - i >= 2 or (j - i == 1 and tokens[i][0][0].isupper() and _single_token_name(tokens[i][0])):
             spans.append((tokens[i][1], tokens[j - 1][2]))

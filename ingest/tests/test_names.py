@@ -72,3 +72,9 @@ def test_a_firm_before_a_title_is_not_a_person():
     names = [n for n, _, _ in find_names("talks with Hanbit Electronics Vice Chairman Kang Min-jun and Daesan "
                                          "Shipping Chairman Oh Jae-won")]
     assert names == ["Kang Min-jun", "Oh Jae-won"]
+
+
+def test_korean_given_syllables_that_are_english_words_stay_in_the_name():
+    assert [n for n, _, _ in find_names("Pak In Chol met Ri An Sok")] == ["Pak In Chol", "Ri An Sok"]
+    # Only inside a Korean name shape: a capitalised "In" before a place is no name.
+    assert find_names("Minister Kim In Pyongyang") == []
