@@ -35,7 +35,7 @@ from django.db.models.functions import Greatest, Least, Power
 from django.utils import timezone
 
 from ingest.models import Article, Proposal, Source
-from ingest.pipeline import apply, dedupe, fetch, propose, store, text
+from ingest.pipeline import apply, consolidate, dedupe, fetch, propose, store, text
 from ingest.pipeline.fetch import FetchError, TransientFetchError
 from ingest.pipeline.names import name_key
 
@@ -329,8 +329,6 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key",
                            [_record_locks(analysis, article.pk)])
-        # First: ordering a trip's stops reads the extraction of every article it cites, this one included.
-        article.save(update_fields=["classification", "extraction", "updated_at"])
         drafts = propose.proposals_build(article, analysis)
         applied = pending = 0
         for draft in drafts:
@@ -343,7 +341,10 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
                 delegation_id=draft.delegation_id,
             )
             if draft.confidence >= threshold:
-                apply.proposal_apply(proposal, savepoint=False)  # saves it, applied, in one INSERT
+                # The first trip of the article, dated by its own text: proposals_build has just found no
+                # delegation for it and nothing has been applied since, so applying need not look again.
+                new_trip = not applied and consolidate.journey_span(draft.payload.get("journey") or {}, None)[0]
+                apply.proposal_apply(proposal, savepoint=False, new_trip=bool(new_trip))  # saved in one INSERT
                 applied += 1
             else:
                 proposal.save()
@@ -357,7 +358,8 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
         article.status = status
         article.processed_at = timezone.now()
         article.failure_reason = ""
-        article.save(update_fields=["status", "processed_at", "failure_reason", "updated_at"])
+        article.save(update_fields=["classification", "extraction", "status", "processed_at", "failure_reason",
+                                    "updated_at"])
     summary = f"{applied} applied, {pending} for review" if drafts else "relevant, but nothing to record"
     return status, summary
 

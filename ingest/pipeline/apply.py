@@ -290,10 +290,10 @@ def _person_for(article: Article, mention: dict, confidence: float) -> Person | 
     return person
 
 
-def _renumber_itinerary(delegation: Delegation) -> None:
+def _renumber_itinerary(delegation: Delegation, article: Article) -> None:
     from ingest.pipeline.trips import itinerary_renumber
 
-    itinerary_renumber(delegation)
+    itinerary_renumber(delegation, article)
 
 
 def _find_stop(delegation: Delegation, country: Country, place: Place | None, arrived: date | None) -> Contact | None:
@@ -374,11 +374,14 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
 
 def journey_fold(journey: dict, article: Article, *, confidence: float, evidence: str,
                  delegation: Delegation | None = None, people: list[dict] | None = None,
-                 reasons: list[str] | None = None) -> Delegation | None:
-    """Fold one journey into its delegation (found, given, or new) and return the delegation."""
+                 reasons: list[str] | None = None, find: bool = True) -> Delegation | None:
+    """Fold one journey into its delegation (found, given, or new) and return the delegation.
+
+    `find=False`: the caller has just looked for the journey's delegation and found none (a new trip).
+    """
     fallback = _article_day(article)
     reasons = list(reasons or [])
-    if delegation is None:
+    if delegation is None and find:
         match = consolidate.delegation_find(journey, fallback_date=fallback)
         if match is not None:
             delegation, reasons = match.delegation, match.reasons
@@ -443,7 +446,7 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
                  fallback=delegation.start_date if weak else (start or fallback), evidence=evidence_rows)
     Evidence.objects.bulk_create(evidence_rows, ignore_conflicts=True)
     if not delegation.locked:
-        _renumber_itinerary(delegation)
+        _renumber_itinerary(delegation, article)
     return delegation
 
 
@@ -505,7 +508,7 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
             if stop is not None and stop.start_precision != DatePrecision.DAY and day > stop.start_date:
                 # The stop's date was a placeholder: a dated meeting there is the best bound there is.
                 Contact.objects.filter(pk=stop.pk).update(start_date=day, end_date=None)
-                _renumber_itinerary(delegation)
+                _renumber_itinerary(delegation, article)
         direction = payload.get("direction") or Direction.REMOTE
         if delegation is not None:
             direction = delegation.direction  # a meeting during a trip goes the trip's way
@@ -539,11 +542,13 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
 # Proposals -----------------------------------------------------------------------------------------
 
 
-def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True) -> Proposal:
+def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new_trip: bool = False) -> Proposal:
     """Carry out one proposal and mark it applied; applying an applied proposal changes nothing.
 
     A proposal not saved yet is saved (applied) at the end. `savepoint=False` when the caller's
     transaction is all-or-nothing anyway (the pipeline's), to save the round trips of a savepoint.
+    `new_trip`: the caller has just looked for the trip of a New delegation proposal, in this
+    transaction, and found none: it is not looked for again.
     """
     if proposal.status == Proposal.Status.APPLIED:
         return proposal
@@ -564,6 +569,7 @@ def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True) -> 
                 delegation = journey_fold(
                     payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
                     delegation=delegation, people=payload.get("people"), reasons=payload.get("reasons"),
+                    find=not (new_trip and action == Proposal.Action.NEW_DELEGATION),
                 )
             elif payload.get("contact"):
                 contact = Contact.objects.filter(pk=payload["contact"]).first()

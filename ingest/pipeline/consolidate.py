@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from contacts.models import Contact, Delegation, normalize_name
 from ingest.pipeline.names import same_person, split_name_run
@@ -74,11 +74,19 @@ def _journey_countries(journey: dict) -> set[str]:
     return {c for c in countries if c and c != journey.get("sending_country")}
 
 
-def _delegation_countries(delegation: Delegation) -> set[str]:
-    """Where the delegation's stops are (a visit's country is the counterpart: the visitors' own, inbound)."""
-    if delegation.direction == "inbound":
-        return {"KP"} if any(visit.kind == "visit" for visit in delegation.contacts.all()) else set()
-    return {visit.country.iso2 for visit in delegation.contacts.all() if visit.kind == "visit"}
+def _visit_countries(delegations: list[Delegation]) -> dict[int, set[str]]:
+    """Where each delegation's stops are (a visit's country is the counterpart: the visitors' own, inbound).
+
+    One small query for the delegations that matter, instead of loading every candidate's contacts.
+    """
+    found: dict[int, set[str]] = {d.pk: set() for d in delegations}
+    inbound = {d.pk for d in delegations if d.direction == "inbound"}
+    rows = Contact.objects.filter(delegation_id__in=list(found), kind="visit").values_list(
+        "delegation_id", "country__iso2"
+    ).distinct() if found else []
+    for delegation_id, iso2 in rows:
+        found[delegation_id].add("KP" if delegation_id in inbound else iso2)
+    return found
 
 
 def dates_weak(delegation: Delegation) -> bool:
@@ -135,18 +143,18 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
             | Q(start_date__lte=end + window, start_date__gte=start - window - timedelta(days=OPEN_TRIP_DAYS))
         )
         .exclude(stage=Delegation.Stage.CANCELLED)
+        # A journey with a leader joins only a trip with a leader, one without only a trip without.
+        .filter(leader__isnull=not leader_name(journey))
         .select_related("leader")
-        # The contacts with their countries in one query (not one for contacts, one for countries).
-        .prefetch_related("leader__aliases", Prefetch("contacts", queryset=Contact.objects.select_related("country")))
+        .prefetch_related("leader__aliases")
         .order_by("-start_date", "pk")
     )
     countries = _journey_countries(journey)
     fits: list[tuple[tuple, Match]] = []
-    for delegation in candidates[:200]:
-        why = _same_group(journey, delegation)
-        if why is None:
-            continue
-        shared = countries & _delegation_countries(delegation)
+    same_group = [(d, why) for d in candidates[:200] if (why := _same_group(journey, d)) is not None]
+    visited = _visit_countries([d for d, _ in same_group])
+    for delegation, why in same_group:
+        shared = countries & visited[delegation.pk]
         d_start = delegation.start_date or start
         d_end = delegation.end_date or (d_start + timedelta(days=OPEN_TRIP_DAYS))
         back = slack if delegation.end_date else timedelta(days=OPEN_TRIP_BACK_DAYS)
@@ -155,7 +163,7 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
             dates = f"dates overlap ({start}..{end} with {delegation.start_date}..{delegation.end_date or 'open'})"
             fits.append(((0, -len(shared), abs((start - d_start).days)), Match(delegation, [*why, dates])))
         elif (weak or dates_weak(delegation) or delegation.start_date is None) and (
-            shared or not countries or not _delegation_countries(delegation)
+            shared or not countries or not visited[delegation.pk]
         ):
             if distance > WEAK_DAYS:
                 continue

@@ -151,27 +151,81 @@ def article_set_keys(article: Article) -> Article | None:
     return articles_set_keys([article])[article.pk]
 
 
-def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
-    """`article_set_keys` for a batch: one transaction and one lock, the articles taken in the order given.
+def _batch_duplicate_sql() -> str:
+    # _duplicate_sql for every article of a batch in one statement (a LATERAL subquery per article).
+    bands = " OR ".join(
+        f"((a.fingerprint >> {shift}) & {(1 << width) - 1}) = ((v.fp >> {shift}) & {(1 << width) - 1})"
+        for shift, width in dedupe.BANDS
+    )
+    return f"""
+        SELECT v.id, c.id FROM unnest(%(ids)s::bigint[], %(hashes)s::text[], %(fps)s::bigint[]) AS v(id, hash, fp)
+        CROSS JOIN LATERAL (
+            SELECT a.id FROM ingest_article a
+            WHERE a.id <> v.id AND a.duplicate_of_id IS NULL AND a.text <> ''
+              AND (a.content_hash = v.hash
+                   OR (v.fp IS NOT NULL AND a.fingerprint IS NOT NULL AND ({bands})
+                       AND bit_count((a.fingerprint # v.fp)::bit(64)) <= %(distance)s))
+            ORDER BY (a.content_hash = v.hash) DESC, a.id
+            LIMIT 20
+        ) AS c
+    """
 
-    Each article is compared with every earlier one (in the database or earlier in the batch), so the
-    first of two copies in a batch is the original, as if they had been processed one after the other.
+
+def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
+    """`article_set_keys` for a batch: one transaction, one lock and three statements, whatever its size.
+
+    The articles are taken in the order given, each compared with the articles already in the database
+    and with the originals earlier in the batch, so the result is the one processing them one after
+    the other would give (the first of two copies in a batch is the original).
     """
     for article in articles:  # the hashing is plain CPU work: done before the lock is taken
         article.content_hash = dedupe.content_hash(article.text)
         article.fingerprint = dedupe.simhash(article.text)
+    if not articles:
+        return {}
+    arrays = {
+        "ids": [a.pk for a in articles],
+        "hashes": [a.content_hash for a in articles],
+        "fps": [a.fingerprint for a in articles],
+    }
     originals: dict[int, Article | None] = {}
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DEDUPE_LOCK])
+            cursor.execute(_batch_duplicate_sql(), {**arrays, "distance": dedupe.MAX_DISTANCE})
+            found: dict[int, list[int]] = {}
+            for article_id, candidate_id in cursor.fetchall():
+                found.setdefault(article_id, []).append(candidate_id)
+            stored = {a.pk: a for a in Article.objects.filter(pk__in={pk for ids in found.values() for pk in ids})}
+            earlier: list[Article] = []  # originals earlier in this batch
             for article in articles:
-                originals[article.pk] = article_find_duplicate(article)
-                # A raw UPDATE (no ORM save): the next article's lookup must see these keys.
-                cursor.execute(
-                    "UPDATE ingest_article SET content_hash = %s, fingerprint = %s, updated_at = now() WHERE id = %s",
-                    [article.content_hash, article.fingerprint, article.pk],
+                candidates = [stored[pk] for pk in found.get(article.pk, []) if pk in stored]
+                candidates += [other for other in earlier if other.pk != article.pk and _close(other, article)]
+                candidates.sort(key=lambda c: (c.content_hash != article.content_hash, c.pk))
+                originals[article.pk] = next(
+                    (c for c in candidates
+                     if c.content_hash == article.content_hash or dedupe.same_story(c.text, article.text)),
+                    None,
                 )
+                if originals[article.pk] is None and article.text:
+                    earlier.append(article)
+            cursor.execute(
+                "UPDATE ingest_article AS a SET content_hash = v.hash, fingerprint = v.fp, updated_at = now() "
+                "FROM unnest(%(ids)s::bigint[], %(hashes)s::text[], %(fps)s::bigint[]) AS v(id, hash, fp) "
+                "WHERE a.id = v.id",
+                arrays,
+            )
     return originals
+
+
+def _close(candidate: Article, article: Article) -> bool:
+    """What the duplicate query asks of a stored article, asked of one earlier in the batch."""
+    if candidate.content_hash == article.content_hash:
+        return True
+    if candidate.fingerprint is None or article.fingerprint is None:
+        return False
+    # Within MAX_DISTANCE (7) bits, two fingerprints always share one of the 8 bands exactly.
+    return dedupe.hamming(candidate.fingerprint, article.fingerprint) <= dedupe.MAX_DISTANCE
 
 
 def article_mark_duplicate(article: Article, original: Article, reason: str) -> None:

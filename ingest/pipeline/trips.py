@@ -87,15 +87,21 @@ def delegations_export() -> Iterable[dict[str, Any]]:
         yield delegation_export(delegation)
 
 
-def _reports(delegation: Delegation) -> list[dict]:
-    """The journeys of this delegation's leader (and direction) in every article it cites."""
+def _reports(delegation: Delegation, article=None) -> list[dict]:
+    """The journeys of this delegation's leader (and direction) in every article it cites.
+
+    `article`: one being applied to the delegation now, whose extraction is taken as it is in memory
+    (the pipeline saves it with the article's status, at the end of the article's transaction).
+    """
     from ingest.models import Article
     from ingest.pipeline.names import same_person
 
     leader = delegation.leader.name if delegation.leader_id else None
     extractions = Article.objects.filter(evidence__delegation=delegation).values_list("extraction", flat=True)
+    if article is not None:
+        extractions = extractions.exclude(pk=article.pk)
     journeys = []
-    for extraction in extractions.distinct()[:500]:
+    for extraction in ([article.extraction] if article is not None else []) + list(extractions.distinct()[:500]):
         for journey in (extraction or {}).get("journeys", []):
             if journey.get("direction") != delegation.direction:
                 continue
@@ -224,16 +230,17 @@ def passed_through(delegation: Delegation, visits: list[Contact], contacts: list
     return found
 
 
-def itinerary_renumber(delegation: Delegation) -> None:
+def itinerary_renumber(delegation: Delegation, article=None) -> None:
     """Number the delegation's visits 1..n in itinerary order (cleared first: orders are unique).
 
     Stops in a country only passed through are marked as transits (see `passed_through`) and arrival
     days before the departure from home are corrected (see `dates_before_departure`); a locked
     delegation (edited by hand) is only renumbered. Only the visits whose number changes are written.
+    `article`: one being applied now (see `_reports`).
     """
     contacts = list(delegation.contacts.select_related("country", "place"))
     visits = [c for c in contacts if c.kind == Contact.Kind.VISIT]
-    journeys = _reports(delegation)
+    journeys = _reports(delegation, article)
     if not delegation.locked:
         dates_before_departure(delegation, visits, journeys)
         through = passed_through(delegation, visits, contacts)
