@@ -474,12 +474,16 @@ def _side_of(person: Person) -> str:
     return Participant.Side.DPRK if person.country_id and person.country.iso2 == "KP" else Participant.Side.FOREIGN
 
 
-def _person_summary(person: Person, contacts_qs: QuerySet[Contact]) -> tuple[int, list[tuple[int, int]]]:
-    """How many contacts, and (person id, contacts together) of the ten counterparts met most often.
+def _person_summary(person: Person) -> tuple[int, list[tuple[int, int]], dict[str, str]]:
+    """The parts of an official's page that read all of the official's contacts: their number,
+    (person id, contacts together) of the ten counterparts met most often, and the latest contacts
+    and the last one seen, rendered.
 
-    Aggregates over all of the person's contacts (thousands for the busiest officials): cached per
-    person and data version. Names are read fresh by the caller, so a renamed person shows at once.
+    Thousands of contacts for the busiest officials: cached per person and data version (names of
+    counterparts are read fresh by the caller). The contact ids are a UNION of index lookups.
     """
+    contacts_qs = listed_contacts().filter(IdIn(contact_ids_with_people([person.pk])))
+    contacts = list(contacts_qs.only(*TIMELINE_FIELDS)[:200])
     counterparts = (
         Participant.objects.filter(contact__in=contacts_qs.order_by().values("pk"))
         .exclude(person=person)
@@ -488,7 +492,13 @@ def _person_summary(person: Person, contacts_qs: QuerySet[Contact]) -> tuple[int
         .annotate(n=Count("contact_id", distinct=True))
         .order_by("-n", "person__name")[:10]
     )
-    return contacts_qs.count(), [(row["person_id"], row["n"]) for row in counterparts]
+    total = contacts_qs.count()
+    context = {"person": person, "contacts": contacts, "total": total, "last_seen": contacts[0] if contacts else None}
+    seen = {
+        name: str(render_to_string(f"contacts/person_detail.html#{name}", context))
+        for name in ("last_seen", "contacts")
+    }
+    return total, [(row["person_id"], row["n"]) for row in counterparts], seen
 
 
 @require_GET
@@ -496,11 +506,7 @@ def _person_summary(person: Person, contacts_qs: QuerySet[Contact]) -> tuple[int
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One official: names, posts over time, every contact, counterparts met most often."""
     person = get_object_or_404(Person.objects.select_related("country"), pk=pk)
-    # The ids come from three index lookups (thousands for the busiest officials): cached per data version.
-    ids = api.cached("person-contacts", str(person.pk), lambda: contact_ids_with_people([person.pk]))
-    contacts_qs = listed_contacts().filter(IdIn(ids))
-    contacts = list(contacts_qs.only(*TIMELINE_FIELDS)[:200])
-    total, top = api.cached("person", str(person.pk), lambda: _person_summary(person, contacts_qs))
+    total, top, seen = api.cached("person-page", str(person.pk), lambda: _person_summary(person))
     names = {
         row["pk"]: row for row in Person.objects.filter(pk__in=[pk for pk, _ in top]).values("pk", "name", "country__name")
     }
@@ -512,11 +518,10 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "person": person,
         "aliases": person.aliases.order_by("name"),
-        "positions": person.positions.select_related("organization").order_by("-start_date"),
-        "contacts": contacts,
+        "positions": list(person.positions.select_related("organization").order_by("-start_date")),
         "total": total,
+        "seen": {name: mark_safe(html) for name, html in seen.items()},
         "counterparts": counterparts,
-        "last_seen": contacts[0] if contacts else None,
         "led": person.led_delegations.order_by("-start_date")[:20],
     }
     return _page(request, "contacts/person_detail.html", context, editable=person)
