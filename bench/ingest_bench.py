@@ -7,8 +7,9 @@ it never touches the data it is pointed at. Three runs, each from stored input t
 final status (linked, proposed, irrelevant, duplicate or failed), timing storing, queueing and the
 workers' processing together:
 1. the labelled corpus (../shared/corpus/dev.jsonl) as JSONL;
-2. 10,000 synthetic articles (JSONL-shaped text) made by recombining the corpus's sentences, so each is
-   distinct (no duplicate short-cut) yet reads like the sources;
+2. 10,000 articles made by varying the corpus: its dated articles again and again, each pass two weeks
+   later (dates in the text and the page), so each is a distinct event (no duplicate short-cut);
+   then 10,000 made by recombining the corpus's sentences (each distinct, several events in one);
 3. HTML pages served by a local HTTP server and fetched by the workers (fetch + trafilatura + pipeline).
 The workers are warmed up first (gazetteers loaded), as they are in a running system. Prints one line
 per run and, last, a JSON object of the figures.
@@ -90,6 +91,63 @@ def synthetic_records(count: int, seed: int = 7) -> list[dict]:
                 "published": source["published"],
                 "title": source["title"],
                 "text": " ".join(parts),
+            }
+        )
+    return out
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_MONTH_DAY = re.compile(rf"\b({'|'.join(_MONTHS)}) (\d{{1,2}})\b(, (\d{{4}}))?")
+
+
+def _shift_text(text: str, days: int, year: int) -> str:
+    """Every "March 25" (or "March 25, 2024") moved `days` later; a whole number of weeks keeps weekdays right."""
+    import datetime as dt
+
+    def shifted(match: re.Match) -> str:
+        try:
+            day = dt.date(int(match.group(4) or year), _MONTHS.index(match.group(1)) + 1, int(match.group(2)))
+        except ValueError:
+            return match.group(0)
+        day += dt.timedelta(days=days)
+        return f"{_MONTHS[day.month - 1]} {day.day}" + (f", {day.year}" if match.group(4) else "")
+
+    return _MONTH_DAY.sub(shifted, text)
+
+
+def variant_records(count: int) -> list[dict]:
+    """The corpus, then its dated articles again and again, each pass two weeks later: the same outlets
+    reporting the same kinds of events (trips, meetings, messages, with their leaders, places and
+    weekdays) on other days.
+
+    Unlike `synthetic_records`, every article reads exactly like a real one (one event, its own dateline),
+    so consolidation sees realistic trips: the same leader travels again months later, not every day.
+    """
+    import datetime as dt
+
+    records = corpus_records()
+    # After the first pass, only the articles that give a date in their text: the others would come out
+    # word for word the same, i.e. republications (duplicates), which cost the pipeline almost nothing.
+    dated = [r for r in records if _MONTH_DAY.search(r["text"])]
+    out = []
+    for i in range(count):
+        if i < len(records):
+            record, weeks = records[i], 0
+        else:
+            record, weeks = dated[(i - len(records)) % len(dated)], 2 * (1 + (i - len(records)) // len(dated))
+        published = record.get("published") or ""
+        year = int(published[:4]) if published[:4].isdigit() else 2024
+        if weeks and published:
+            published = (dt.date.fromisoformat(published[:10]) + dt.timedelta(weeks=weeks)).isoformat()
+        out.append(
+            {
+                "id": f"{record['id']}-v{i}",
+                "url": f"{record['url'] or 'https://wire.example/item'}?variant={i}" if weeks else record["url"],
+                "source": record["source"],
+                "published": published,
+                "title": _shift_text(record["title"], 7 * weeks, year),
+                "text": _shift_text(record["text"], 7 * weeks, year),
             }
         )
     return out
@@ -183,20 +241,29 @@ def worker_cpu() -> float:
     """User + system CPU seconds used so far by the worker and its pool processes (from /proc)."""
     if _WORKER is None:
         return 0.0
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
     pids = [_WORKER.pid]
     try:
         pids += [int(p) for p in Path(f"/proc/{_WORKER.pid}/task/{_WORKER.pid}/children").read_text().split()]
     except OSError:
         pass
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+    return sum(_proc_cpu(pid) for pid in pids)
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to this database (the workers' and ours)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return {pid: _proc_cpu(pid) for (pid,) in cursor.fetchall()}
 
 
 def run_batch(label: str, store, unit: str = "articles") -> dict:
@@ -205,7 +272,7 @@ def run_batch(label: str, store, unit: str = "articles") -> dict:
     Reports wall time and CPU: the worker's processes (from /proc; a pool process that was replaced
     takes its CPU with it, so this is a lower bound) and this process (storing and queueing).
     """
-    workers_before = worker_cpu()
+    workers_before, database_before = worker_cpu(), postgres_cpu()
     from ingest.models import Article
     from ingest.tasks import queue_articles
 
@@ -224,22 +291,115 @@ def run_batch(label: str, store, unit: str = "articles") -> dict:
     rate = len(ids) / (done - started)
     workers = worker_cpu() - workers_before
     producer = time.process_time() - cpu
+    database = sum(cpu - database_before.get(pid, 0.0) for pid, cpu in postgres_cpu().items())
+    total_ms = 1000 * (workers + producer + database) / len(ids)
     print(
         f"{label}: {len(ids)} {unit} in {done - started:.1f} s = {rate:.0f} {unit}/s "
         f"(store {stored - started:.1f} s, queue {queued - stored:.1f} s; CPU: workers {workers:.1f} s = "
-        f"{1000 * workers / len(ids):.1f} ms per {unit[:-1]}, this process {producer:.1f} s; "
+        f"{1000 * workers / len(ids):.1f} ms per {unit[:-1]}, PostgreSQL {database:.1f} s, this process {producer:.1f} s; "
+        f"all together {total_ms:.1f} ms per {unit[:-1]}, i.e. {2000 / total_ms:.0f} {unit}/s on two idle cores; "
         f"load {os.getloadavg()[0]:.2f}) — {dict(sorted(statuses.items()))}",
         flush=True,
     )
     return {"n": len(ids), "seconds": round(done - started, 2), "rate": round(rate, 1), "statuses": dict(statuses),
             "worker_cpu_ms_per_item": round(1000 * workers / len(ids), 1), "producer_cpu_s": round(producer, 2),
+            "postgres_cpu_s": round(database, 2), "cpu_ms_per_item": round(total_ms, 1),
             "load": round(os.getloadavg()[0], 2)}
+
+
+class FeedServer:
+    """A loopback feed (/feed.xml) whose items can be published while it runs, and their pages (/news/<n>)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, str, str]] = []  # (n, title, text)
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802
+                if self.path == "/feed.xml":
+                    entries = "".join(
+                        f"<item><title>{html.escape(title)}</title><link>{server.base}/news/{n}</link>"
+                        f"<description>{html.escape(text[:80])}</description></item>"
+                        for n, title, text in server.items
+                    )
+                    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{entries}</channel></rss>'
+                    kind = "application/rss+xml"
+                else:
+                    found = [item for item in server.items if f"/news/{item[0]}" == self.path]
+                    if not found:
+                        self.send_error(404)
+                        return
+                    body = page_html({"title": found[0][1], "text": found[0][2], "published": ""}).decode()
+                    kind = "text/html; charset=utf-8"
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def publish(self, title: str, text: str) -> str:
+        n = len(self.items)
+        self.items.append((n, title, text))
+        return f"{self.base}/news/{n}"
+
+
+def feed_latency(samples: int) -> dict:
+    """From an item appearing in a polled feed (interval 1 minute) to its proposal, with a real beat and worker.
+
+    Beat ticks every minute (poll_due_sources); the source is due at each tick; the worker polls it,
+    stores the new entry, fetches its page and runs the pipeline.
+    """
+    from ingest.models import Proposal, Source
+
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "warning",
+         "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "-s", "/tmp/celerybeat-ingestbench"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    feed = FeedServer()
+    reports = [r for r in corpus_records() if r["label"].get("relevant")]
+    try:
+        source = Source.objects.create(name="Latency wire", url=f"{feed.base}/feed.xml", interval_minutes=1)
+        deadline = time.monotonic() + 180
+        while Source.objects.get(pk=source.pk).last_success_at is None:  # the first (empty) poll
+            if time.monotonic() > deadline:
+                raise RuntimeError("beat did not poll the source")
+            time.sleep(0.5)
+        latencies = []
+        for i in range(samples):
+            record = reports[i % len(reports)]
+            published = time.monotonic()
+            url = feed.publish(f"{record['title']} ({i})", record["text"])
+            while not Proposal.objects.filter(article__url=url).exists():
+                if time.monotonic() - published > 300:
+                    raise RuntimeError(f"no proposal for {url} after 300 s")
+                time.sleep(0.2)
+            latencies.append(round(time.monotonic() - published, 1))
+            print(f"feed item {i + 1}: proposal {latencies[-1]} s after it was published", flush=True)
+            time.sleep(7 * (i + 1))  # publish at different points of the minute
+        return {"samples_s": latencies, "max_s": max(latencies), "interval_s": 60}
+    finally:
+        feed.server.shutdown()
+        os.killpg(beat.pid, signal.SIGTERM)
+        beat.wait(timeout=60)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--pages", type=int, default=1_000)
+    parser.add_argument("--feed-latency", type=int, default=0, metavar="N",
+                        help="only measure feed item to proposal latency, N times (beat + worker, 1-minute interval)")
     args = parser.parse_args()
 
     url = bench_database_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/contact_atlas"))
@@ -279,19 +439,21 @@ def main() -> int:
                 print("worker did not start", file=sys.stderr)
                 return 2
             time.sleep(0.2)
+        if args.feed_latency:
+            print(json.dumps({"feed_to_proposal": feed_latency(args.feed_latency)}))
+            return 0
 
         corpus_path = CORPUS / "dev.jsonl"
         corpus = run_batch("corpus JSONL (dev.jsonl)", lambda: [a.pk for a in pipeline.ingest_jsonl(corpus_path)])
-        figures["corpus_jsonl_articles_per_s"] = corpus["rate"]
+        figures["corpus"] = corpus
 
-        synthetic = synthetic_records(args.articles)
         tmp = ROOT / "bench" / "out"
         tmp.mkdir(parents=True, exist_ok=True)
-        path = tmp / "ingest_synthetic.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in synthetic), encoding="utf-8")
-        big = run_batch(f"synthetic JSONL ({args.articles})", lambda: [a.pk for a in pipeline.ingest_jsonl(path)])
-        figures[f"jsonl_{args.articles}_articles_per_s"] = big["rate"]
-        figures[f"jsonl_{args.articles}_statuses"] = big["statuses"]
+        for kind, make in (("corpus variants", variant_records), ("recombined sentences", synthetic_records)):
+            path = tmp / f"ingest_{kind.split()[0]}.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in make(args.articles)), encoding="utf-8")
+            big = run_batch(f"{kind} JSONL ({args.articles})", lambda p=path: [a.pk for a in pipeline.ingest_jsonl(p)])
+            figures[f"{kind.split()[0]}_{args.articles}"] = big
 
         pages = [dict(r, title=f"{r['title']} ({i})") for i, r in enumerate(synthetic_records(args.pages, seed=11))]
         server = PageServer(pages)
@@ -305,7 +467,7 @@ def main() -> int:
             html_run = run_batch(f"HTML pages fetched over HTTP ({args.pages})", store_pages, unit="pages")
         finally:
             server.close()
-        figures["html_pages_per_s"] = html_run["rate"]
+        figures["html_pages"] = html_run
     finally:
         stop_worker(worker)
     figures["targets"] = ">= 100 articles/s JSONL/text, >= 40 pages/s HTML (2 worker processes)"

@@ -223,3 +223,69 @@ def test_source_poll_failure_is_counted(httpserver, allow_private):
     assert source.consecutive_failures == 2
     assert "HTTP 500" in source.last_error
     assert source.last_success_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_marked_while_its_original_is_being_applied_is_still_cited(hanoi, monkeypatch):
+    """The race: a copy is marked while its original's records are written but not committed.
+
+    The copy must wait for the original (and then cite its records); before, the copy found no evidence
+    to cite, the original had already listed its copies (none), and the copy's URL was never cited.
+    """
+    import threading
+
+    from ingest.pipeline import trips
+
+    original = pipeline.ingest_text(text_body=REPORT, url="https://kcna.example/1", title="Delegation arrives")
+    inside, release = threading.Event(), threading.Event()
+    renumber = trips.itinerary_renumber
+
+    def slow_renumber(delegation, article=None):
+        if article is not None and article.pk == original.pk:
+            inside.set()  # the original's evidence is written, not committed; its copies were listed
+            release.wait(30)
+        return renumber(delegation, article)
+
+    monkeypatch.setattr(trips, "itinerary_renumber", slow_renumber)
+
+    def run(article_id):
+        from django.db import connection
+
+        try:
+            pipeline.article_process(article_id)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=run, args=(original.pk,))
+    first.start()
+    assert inside.wait(30)
+    copy = pipeline.ingest_text(text_body=REPORT + " ", url="https://mirror.example/1", title="Copy")
+    second = threading.Thread(target=run, args=(copy.pk,))
+    second.start()
+    second.join(1.5)
+    waited = second.is_alive()  # the copy waits for its original's transaction
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert waited
+    assert dict(Article.objects.values_list("url", "status")) == {
+        "https://kcna.example/1": "linked", "https://mirror.example/1": "duplicate"
+    }
+    delegation = Delegation.objects.get()
+    cited = set(Evidence.objects.filter(delegation=delegation, contact=None).values_list("url", flat=True))
+    assert cited == {"https://kcna.example/1", "https://mirror.example/1"}
+    stop_cited = set(Evidence.objects.filter(contact__delegation=delegation).values_list("url", flat=True))
+    assert stop_cited == {"https://kcna.example/1", "https://mirror.example/1"}
+
+
+def test_copies_in_one_batch_all_point_to_the_first(hanoi):
+    texts = [REPORT, "Source: KCNA Watch. " + REPORT, REPORT + " (end)", "Weather: sunny. " + REPORT + " More."]
+    articles = [pipeline.ingest_text(text_body=t, url=f"https://site{i}.example/1", title=f"Copy {i}")
+                for i, t in enumerate(texts)]
+    outcomes = pipeline.articles_process([a.pk for a in articles])
+    assert [o.status for o in outcomes] == ["linked", "duplicate", "duplicate", "duplicate"]
+    assert set(Article.objects.filter(status="duplicate").values_list("duplicate_of_id", flat=True)) == {
+        articles[0].pk
+    }
+    cited = set(Evidence.objects.filter(delegation__isnull=False, contact=None).values_list("url", flat=True))
+    assert cited == {a.url for a in articles}
