@@ -9,9 +9,14 @@
       -> apply      above settings.INGEST_AUTO_APPLY_THRESHOLD: records + Evidence (apply.py)
 
 Every entry point (`manage.py ingest`, the Celery tasks, the admin) stores articles with the
-`ingest_*` functions and then runs `article_process` on each, synchronously or on a worker. Running
-`article_process` again on a finished article changes nothing; an article is attempted at most
-MAX_ATTEMPTS times (a poison-message guard for redelivered tasks) and then marked failed.
+`ingest_*` functions (a JSONL file in bulk) and then runs `articles_process` on batches of them
+(`batches`: 100 articles with their text, 10 whose pages must be fetched), synchronously or on a
+worker; `article_process` is a batch of one. A batch shares its work where it can: one statement
+claims its articles, one finds their duplicates, one saves the irrelevant ones; each relevant article
+is applied in its own transaction, so one failing article ends failed with its reason and the others
+go on. Running it again on finished articles changes nothing; an article is attempted at most
+MAX_ATTEMPTS times (a poison-message guard for redelivered tasks: after a crash, the unfinished
+articles of a batch run one at a time) and then marked failed.
 """
 
 from __future__ import annotations
