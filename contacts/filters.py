@@ -223,7 +223,9 @@ def _without(data, name: str):
 
 def _choice_facet(filterset: ContactFilterSet, name: str, field: str, choices) -> Facet:
     base = ContactFilterSet(_without(filterset.data, name), queryset=filterset.queryset).qs
-    counts = dict(base.order_by().values_list(field).annotate(n=Count("pk", distinct=True)))
+    # No filter joins a to-many relation, so each contact is one row: a plain count (COUNT DISTINCT
+    # sorted every row and took three times as long).
+    counts = dict(base.order_by().values_list(field).annotate(n=Count("pk")))
     selected = set(filterset.data.getlist(name))
     values = [
         # "Outbound (DPRK side abroad)" -> "Outbound": the explanation is in the page's legend.
@@ -264,7 +266,8 @@ def contact_facets(filterset: ContactFilterSet) -> list[Facet]:
     people_rows = list(
         Participant.objects.filter(contact__in=base.order_by().values("pk"))
         .values_list("person_id", "person__name")
-        .annotate(n=Count("contact_id", distinct=True))
+        # A person takes part in a contact once (participant_unique_per_contact): no DISTINCT needed.
+        .annotate(n=Count("contact_id"))
         .order_by("-n", "person__name")[:FACET_LIMIT]
     )
     missing = [int(pk) for pk in selected_people if int(pk) not in {row[0] for row in people_rows}]

@@ -489,7 +489,7 @@ def _person_summary(person: Person) -> tuple[int, list[tuple[int, int]], dict[st
         .exclude(person=person)
         .exclude(side=_side_of(person))
         .values("person_id", "person__name")
-        .annotate(n=Count("contact_id", distinct=True))
+        .annotate(n=Count("contact_id"))  # one participation per person and contact
         .order_by("-n", "person__name")[:10]
     )
     total = contacts_qs.count()
@@ -541,7 +541,7 @@ def _country_summary(country: Country, contacts_qs: QuerySet[Contact]) -> tuple[
         Participant.objects.filter(contact__country=country)
         .exclude(contact__review_status=ReviewStatus.REJECTED)
         .values("person_id", "person__name", "side")
-        .annotate(n=Count("contact_id", distinct=True))
+        .annotate(n=Count("contact_id"))  # one participation per person and contact
         .order_by("-n", "person__name")[:16]
     )
     types = (
