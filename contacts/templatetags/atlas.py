@@ -11,51 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import stringfilter, truncatechars
-from django.urls import get_script_prefix, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from contacts.models import Contact, Country, Delegation, Participant, Person
+from contacts.links import record_url, url_with
+from contacts.models import Contact, Participant
 
 register = template.Library()
-
-# A stand-in id that cannot occur in a real path segment, replaced by the record's key.
-_PLACEHOLDER = "990099009900"
-
-
-@lru_cache(maxsize=64)
-def _url_parts(name: str, script_prefix: str) -> tuple[str, str]:
-    """The text before and after the key in `name`'s URL, from one reverse() per pattern and prefix."""
-    url = reverse(name, args=[_PLACEHOLDER])
-    before, _, after = url.partition(_PLACEHOLDER)
-    return before, after
-
-
-def url_with(name: str, key: object) -> str:
-    """reverse(name, args=[key]) for a one-argument pattern, without resolving the pattern again."""
-    before, after = _url_parts(name, get_script_prefix())
-    return f"{before}{key}{after}"
-
-
-def record_url(obj: object) -> str:
-    """The page of a contact, delegation, person or country: what `get_absolute_url()` returns."""
-    if isinstance(obj, Contact):
-        if obj.delegation_id:
-            return f"{url_with('contacts:delegation', obj.delegation_id)}#contact-{obj.pk}"
-        return url_with("contacts:contact", obj.pk)
-    if isinstance(obj, Delegation):
-        return url_with("contacts:delegation", obj.pk)
-    if isinstance(obj, Person):
-        return url_with("contacts:person", obj.pk)
-    if isinstance(obj, Country):
-        return url_with("contacts:country", obj.iso2)
-    return obj.get_absolute_url()
-
 
 register.filter("record_url", record_url)
 
