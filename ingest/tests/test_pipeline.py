@@ -289,3 +289,25 @@ def test_copies_in_one_batch_all_point_to_the_first(hanoi):
     }
     cited = set(Evidence.objects.filter(delegation__isnull=False, contact=None).values_list("url", flat=True))
     assert cited == {a.url for a in articles}
+
+
+def test_one_failing_article_does_not_fail_its_batch(monkeypatch, hanoi):
+    analyze = pipeline._analyze
+
+    def broken_for_one(article):
+        if "broken" in article.url:
+            raise ValueError("unexpected dateline")
+        return analyze(article)
+
+    monkeypatch.setattr("ingest.pipeline._analyze", broken_for_one)
+    articles = [
+        pipeline.ingest_text(text_body=REPORT, url="https://kcna.example/1"),
+        pipeline.ingest_text(text_body="Weather: sunny all week in Pyongyang. " * 5, url="https://kcna.example/broken"),
+        pipeline.ingest_text(text_body="Sports: a football match in Pyongyang ended in a draw. " * 5,
+                             url="https://kcna.example/3"),
+    ]
+    outcomes = pipeline.articles_process([a.pk for a in articles])
+    assert [o.status for o in outcomes] == ["linked", "failed", "irrelevant"]
+    broken = Article.objects.get(url="https://kcna.example/broken")
+    assert broken.status == Article.Status.FAILED and "unexpected dateline" in broken.failure_reason
+    assert Delegation.objects.count() == 1

@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from contacts.models import Contact, Delegation, Evidence
 from ingest import pipeline
 from ingest.models import Article, Proposal, Source
-from ingest.tasks import poll_due_sources, poll_schedule_ensure, process_article
+from ingest.tasks import poll_due_sources, poll_schedule_ensure, process_article, process_articles
 from ingest.tests.conftest import make_analysis, tour_journey
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,31 @@ def test_beat_schedule_polls_due_sources(httpserver, allow_private, scripted, ea
     assert poll_due_sources.apply().get() == 1
     assert Article.objects.get().status == Article.Status.IRRELEVANT
     assert poll_due_sources.apply().get() == 0  # polled a moment ago: not due
+
+
+def test_batch_task_run_twice_leaves_the_same_rows(scripted):
+    scripted["Hanoi"] = make_analysis(journeys=[tour_journey("Kim Song Nam", ("VN", "Hanoi", date(2024, 3, 25)))])
+    ids = [pipeline.ingest_text(text_body=REPORT.replace("Monday", day), url=f"https://kcna.example/{day}",
+                                published="2024-03-25").pk for day in ("Monday", "Sunday", "Tuesday")]
+    ids.append(pipeline.ingest_text(text_body="Weather: sunny in Pyongyang all week. " * 5,
+                                    url="https://kcna.example/weather").pk)
+    assert process_articles.apply(args=[ids]).get() == {"linked": 3, "irrelevant": 1}
+    first = snapshot()
+    assert process_articles.apply(args=[ids]).get() == {"linked": 3, "irrelevant": 1}
+    assert snapshot() == first
+
+
+def test_batch_retries_only_the_article_a_transient_error_hit(httpserver, allow_private, scripted):
+    httpserver.expect_request("/down").respond_with_data(b"", status=503)
+    httpserver.expect_request("/fine").respond_with_data(
+        f"<html><body><article><p>{REPORT}</p></article></body></html>", content_type="text/html")
+    scripted["Hanoi"] = make_analysis(journeys=[tour_journey("Kim Song Nam", ("VN", "Hanoi", date(2024, 3, 25)))])
+    down, _ = pipeline.store.article_get_or_create(url=httpserver.url_for("/down"))
+    fine, _ = pipeline.store.article_get_or_create(url=httpserver.url_for("/fine"))
+    process_articles.apply(args=[[down.pk, fine.pk]])  # eager retries run at once, backoff aside
+    down.refresh_from_db()
+    fine.refresh_from_db()
+    hits = [request.path for request, _ in httpserver.log]
+    assert hits.count("/down") == pipeline.MAX_ATTEMPTS and hits.count("/fine") == 1
+    assert down.status == Article.Status.FAILED and down.failure_reason.startswith("temporary error")
+    assert fine.status == Article.Status.LINKED and fine.attempts == 1
