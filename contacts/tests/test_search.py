@@ -108,3 +108,18 @@ def test_name_search_can_use_the_trigram_index():
         cursor.execute("EXPLAIN " + query, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "person_name_trgm" in plan, plan
+
+
+def test_articles_beyond_the_newest_are_still_found(monkeypatch):
+    """The first pass reads only the newest articles; a rarer match further back comes from the index."""
+    monkeypatch.setattr(search, "WALK_ROWS", 2)
+    old = article("Rare visit to Ulaanbaatar", "A delegation arrived in Ulaanbaatar.", day=1)
+    for day in range(2, 6):
+        article(f"Rice report {day}", "Rice planting began across the country.", day=day)
+    assert list(search.search_articles("Ulaanbaatar")) == [old]
+
+
+def test_a_phrase_matches_only_its_words_in_order():
+    wanted = article("Science", "The sci-tech exhibition opened in Pyongyang.", day=2)
+    article("Other order", "An exhibition of sci-tech achievements opened.", day=3)
+    assert list(search.search_articles('"sci-tech exhibition"')) == [wanted]

@@ -13,6 +13,7 @@ from contacts.models import Contact
 from contacts.tests.factories import (
     ContactFactory,
     CountryFactory,
+    DelegationFactory,
     DelegationMemberFactory,
     ParticipantFactory,
     PersonFactory,
@@ -293,3 +294,40 @@ def test_country_page_draws_contacts_per_year_as_svg(analyst):
 def test_unknown_records_are_404(analyst):
     assert analyst.get(reverse("contacts:delegation", args=[999999])).status_code == 404
     assert analyst.get(reverse("contacts:country", args=["ZZ"])).status_code == 404
+
+
+# Cached pages follow the data ----------------------------------------------------------------------
+
+
+def test_timeline_shows_a_renamed_person_at_once(analyst):
+    """The rendered list is cached per data version; a person's name is part of that version."""
+    contact = ContactFactory(summary="Talks on trade")
+    person = PersonFactory(name="Ri Old Name")
+    ParticipantFactory(contact=contact, person=person)
+    assert "Ri Old Name" in analyst.get(reverse("contacts:list")).content.decode()
+    person.name = "Ri New Name"
+    person.save()
+    html = analyst.get(reverse("contacts:list")).content.decode()
+    assert "Ri New Name" in html and "Ri Old Name" not in html
+
+
+def test_official_page_lists_a_trip_once_the_official_joins_it(analyst):
+    """The page is cached per data version; a new delegation member is part of that version."""
+    person = PersonFactory(name="Kim Member")
+    delegation = DelegationFactory()
+    ContactFactory(summary="Stop in Minsk", delegation=delegation)
+    url = reverse("contacts:person", args=[person.pk])
+    assert "Stop in Minsk" not in analyst.get(url).content.decode()
+    DelegationMemberFactory(delegation=delegation, person=person)
+    assert "Stop in Minsk" in analyst.get(url).content.decode()
+
+
+def test_official_filter_keeps_contacts_led_joined_or_taken_part_in(analyst):
+    person = PersonFactory(name="Pak Official")
+    took_part = ContactFactory(summary="Took part")
+    ParticipantFactory(contact=took_part, person=person)
+    joined = ContactFactory(summary="Joined trip", delegation=DelegationMemberFactory(person=person).delegation)
+    led = ContactFactory(summary="Led trip", delegation=DelegationFactory(leader=person))
+    ContactFactory(summary="Someone else", delegation=DelegationFactory())
+    html = analyst.get(reverse("contacts:list"), {"official": person.pk}).content.decode()
+    assert set(_ids(html)) == {took_part.pk, joined.pk, led.pk}
