@@ -38,6 +38,8 @@ from contacts.models import (
 )
 
 PAGE_SIZE = 50
+# How long a rendered timeline page further back than the first stays cached (see contact_list).
+PAGED_CACHE_SECONDS = 60
 
 
 def listed_contacts() -> QuerySet[Contact]:
@@ -302,8 +304,12 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         entries, page = timeline_entries(filterset.qs, request)
         return str(render_to_string("contacts/contact_list.html#results", {**context, "entries": entries, "page": page}, request))
 
-    # The partial's links depend on the query string alone, which is the cache key.
-    context["results"] = mark_safe(api.cached("timeline", request.GET.urlencode(), render_results))
+    # The partial's links depend on the query string alone, which is the cache key. A page further
+    # back (a cursor in the URL) is kept briefly: every cursor is a new key of some 100 KB, and the
+    # cache must not grow with the pages a crawler walks.
+    paged = "before" in request.GET or "after" in request.GET
+    seconds = PAGED_CACHE_SECONDS if paged else api.MAP_CACHE_SECONDS
+    context["results"] = mark_safe(api.cached("timeline", request.GET.urlencode(), render_results, seconds))
     if _wants_partial(request):
         # Only #results is the swap target; the facet counts beside the filters follow out of band.
         html = context["results"] + render_to_string("contacts/_filters.html#facets", {**context, "oob": True}, request)
