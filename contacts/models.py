@@ -476,3 +476,29 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class ContactExportText(models.Model):
+    """A contact's participant names and source URLs as the CSV writes them, kept by database triggers.
+
+    The CSV export reads these instead of aggregating 1.7 million participants and a million evidence
+    rows per download. Statement-level triggers on participants, evidence, person renames and contact
+    deletes (migration 0007) refresh the rows they touch, so the admin, merges, the ingest workers and
+    raw SQL all keep it right. A contact that never had participants or evidence has no row. Derived
+    data, so not tracked by history; no foreign key, so that a TRUNCATE of the contacts need not name it.
+    """
+
+    contact = models.OneToOneField(
+        Contact, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="+"
+    )
+    # NULL where the contact has none, exactly as string_agg over no rows.
+    dprk = models.TextField(null=True)
+    foreign_side = models.TextField(null=True)
+    sources = models.TextField(null=True)
+
+    class Meta:
+        # Written only by the triggers.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"CSV text of contact {self.contact_id}"
