@@ -369,11 +369,12 @@ def feed_latency(samples: int) -> dict:
     feed = FeedServer()
     reports = [r for r in corpus_records() if r["label"].get("relevant")]
     try:
+        feed.publish("Weather in Pyongyang", "Sunny all week in Pyongyang. " * 20)  # an empty feed is an error
         source = Source.objects.create(name="Latency wire", url=f"{feed.base}/feed.xml", interval_minutes=1)
         deadline = time.monotonic() + 180
-        while Source.objects.get(pk=source.pk).last_success_at is None:  # the first (empty) poll
+        while Source.objects.get(pk=source.pk).last_success_at is None:  # the first poll
             if time.monotonic() > deadline:
-                raise RuntimeError("beat did not poll the source")
+                raise RuntimeError(f"beat did not poll the source: {Source.objects.get(pk=source.pk).last_error}")
             time.sleep(0.5)
         latencies = []
         for i in range(samples):

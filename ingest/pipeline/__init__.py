@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pghistory
@@ -621,9 +621,17 @@ def _chunks(ids: list[int], size: int) -> list[list[int]]:
 # Sources -------------------------------------------------------------------------------------------
 
 
+POLL_SLACK = timedelta(seconds=30)  # half of beat's one-minute tick
+
+
 def sources_due(now: datetime | None = None):
-    """Active sources whose polling interval has elapsed (or that were never polled)."""
-    now = now or timezone.now()
+    """Active sources whose polling interval has elapsed (or that were never polled).
+
+    "Elapsed" with half a beat tick of slack: a poll is recorded when it runs, a moment after the tick
+    that queued it, so without slack the next tick one interval later would find it a moment early, and
+    every source would be polled one interval plus one minute apart.
+    """
+    now = (now or timezone.now()) + POLL_SLACK
     # A source that keeps failing waits twice as long after each failure (up to 64 intervals).
     backoff = Power(Value(2), Least(Greatest(F("consecutive_failures") - 1, Value(0)), Value(6)))
     wait_minutes = ExpressionWrapper(F("interval_minutes") * backoff, output_field=FloatField())

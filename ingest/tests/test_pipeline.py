@@ -311,3 +311,18 @@ def test_one_failing_article_does_not_fail_its_batch(monkeypatch, hanoi):
     broken = Article.objects.get(url="https://kcna.example/broken")
     assert broken.status == Article.Status.FAILED and "unexpected dateline" in broken.failure_reason
     assert Delegation.objects.count() == 1
+
+
+def test_a_source_polled_a_moment_after_the_last_tick_is_due_at_the_next(scripted):
+    """Beat ticks every minute; a poll is recorded when it runs, a moment after its tick. With a one-minute
+    interval the next tick must poll again, not the one after (which would make the interval two minutes)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    source = Source.objects.create(name="Wire", url="https://wire.example/feed.xml", interval_minutes=1,
+                                   last_polled_at=now - timedelta(seconds=58))
+    assert list(pipeline.sources_due(now)) == [source]
+    Source.objects.filter(pk=source.pk).update(last_polled_at=now - timedelta(seconds=20))
+    assert list(pipeline.sources_due(now)) == []
