@@ -5,6 +5,8 @@ The CSV export aggregated every participant and evidence row of the export per d
 export did, for the given contacts only, and statement-level AFTER triggers (transition tables: one
 call per statement, however many rows, so a COPY or bulk_create costs one aggregate) call it on:
 participant and evidence inserts, updates and deletes; person renames; contact deletes (the row goes).
+A TRUNCATE of contacts, participants or evidence rebuilds the whole table (`contacts_exporttext_fill`).
+The triggers fire in `session_replication_role = replica` sessions too (ENABLE ALWAYS).
 
 Concurrency: the refresh first locks the contacts' rows of the table; a second transaction refreshing
 the same contact waits, then (READ COMMITTED: a new snapshot per statement) aggregates with the first
@@ -94,38 +96,59 @@ CREATE TRIGGER contacts_exporttext_delete AFTER DELETE ON contacts_contact
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_exporttext_contact();
 """
 
-DROP = """
-DROP TRIGGER IF EXISTS contacts_exporttext_delete ON contacts_contact;
-DROP TRIGGER IF EXISTS contacts_exporttext_rename ON contacts_person;
-DROP FUNCTION IF EXISTS contacts_exporttext_contact(), contacts_exporttext_person(),
-    contacts_exporttext_participant(), contacts_exporttext_evidence();
-"""
-for _table in ("participant", "evidence"):
-    DROP += "".join(
-        f"DROP TRIGGER IF EXISTS contacts_exporttext_{event} ON contacts_{_table};\n"
-        for event in ("insert", "update", "delete")
-    )
-DROP += "DROP FUNCTION IF EXISTS contacts_exporttext_refresh(bigint[]);\n"
 
-# Every contact that has participants or evidence, in one pass each (the trigger's aggregates, unfiltered).
-FILL = """
-INSERT INTO contacts_contactexporttext (contact_id, dprk, foreign_side, sources)
-SELECT coalesce(pa.contact_id, ev.contact_id), pa.dprk, pa.foreign_side, ev.urls
-FROM (
-    SELECT p.contact_id,
-           string_agg(pe.name, '; ' ORDER BY p.role, p.id) FILTER (WHERE p.side = 'dprk') AS dprk,
-           string_agg(pe.name, '; ' ORDER BY p.role, p.id) FILTER (WHERE p.side = 'foreign') AS foreign_side
-    FROM contacts_participant p JOIN contacts_person pe ON pe.id = p.person_id
-    GROUP BY p.contact_id
-) AS pa
-FULL JOIN (
-    SELECT e.contact_id, string_agg(e.url, ' ' ORDER BY e.published, e.id) AS urls
-    FROM contacts_evidence e
-    WHERE e.contact_id IS NOT NULL
-    GROUP BY e.contact_id
-) AS ev ON ev.contact_id = pa.contact_id
-ON CONFLICT (contact_id) DO UPDATE
-SET dprk = excluded.dprk, foreign_side = excluded.foreign_side, sources = excluded.sources;
+# Every contact's text from scratch, one pass over each table (the refresh's aggregates, unfiltered):
+# fills the table here, and again after a TRUNCATE of contacts, participants or evidence.
+REFILL = """
+CREATE FUNCTION contacts_exporttext_fill() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    -- DELETE, not TRUNCATE: a flush truncates this table in the same statement as the contacts.
+    DELETE FROM contacts_contactexporttext;
+    INSERT INTO contacts_contactexporttext (contact_id, dprk, foreign_side, sources)
+    SELECT coalesce(pa.contact_id, ev.contact_id), pa.dprk, pa.foreign_side, ev.urls
+    FROM (
+        SELECT p.contact_id,
+               string_agg(pe.name, '; ' ORDER BY p.role, p.id) FILTER (WHERE p.side = 'dprk') AS dprk,
+               string_agg(pe.name, '; ' ORDER BY p.role, p.id) FILTER (WHERE p.side = 'foreign') AS foreign_side
+        FROM contacts_participant p JOIN contacts_person pe ON pe.id = p.person_id
+        GROUP BY p.contact_id
+    ) AS pa
+    FULL JOIN (
+        SELECT e.contact_id, string_agg(e.url, ' ' ORDER BY e.published, e.id) AS urls
+        FROM contacts_evidence e
+        WHERE e.contact_id IS NOT NULL
+        GROUP BY e.contact_id
+    ) AS ev ON ev.contact_id = pa.contact_id;
+END
+$$;
+CREATE FUNCTION contacts_exporttext_refill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM contacts_exporttext_fill();
+    RETURN NULL;
+END
+$$;
+"""
+TRIGGERS = [
+    *((table, event) for table in ("participant", "evidence") for event in ("insert", "update", "delete")),
+    ("person", "rename"),
+    ("contact", "delete"),
+    *((table, "truncate") for table in ("contact", "participant", "evidence")),
+]
+for _table in ("contact", "participant", "evidence"):
+    REFILL += (
+        f"CREATE TRIGGER contacts_exporttext_truncate AFTER TRUNCATE ON contacts_{_table}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION contacts_exporttext_refill();\n"
+    )
+# ALWAYS: they fire in `session_replication_role = replica` sessions too (the benchmark's bulk loader
+# turns the history triggers off that way), so no writer can leave the text stale.
+ALWAYS = "".join(
+    f"ALTER TABLE contacts_{table} ENABLE ALWAYS TRIGGER contacts_exporttext_{event};\n" for table, event in TRIGGERS
+)
+DROP = "".join(f"DROP TRIGGER IF EXISTS contacts_exporttext_{event} ON contacts_{table};\n" for table, event in TRIGGERS)
+DROP += """
+DROP FUNCTION IF EXISTS contacts_exporttext_contact(), contacts_exporttext_person(), contacts_exporttext_participant(),
+    contacts_exporttext_evidence(), contacts_exporttext_refill(), contacts_exporttext_fill(),
+    contacts_exporttext_refresh(bigint[]);
 """
 
 
@@ -158,7 +181,9 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(
-            REFRESH + ON_ROWS.format(table="participant") + ON_ROWS.format(table="evidence") + PERSON, DROP
+            REFRESH + ON_ROWS.format(table="participant") + ON_ROWS.format(table="evidence") + PERSON + REFILL + ALWAYS,
+            DROP,
         ),
-        migrations.RunSQL(FILL, migrations.RunSQL.noop),
+        # The rows of the contacts already there.
+        migrations.RunSQL("SELECT contacts_exporttext_fill()", migrations.RunSQL.noop),
     ]

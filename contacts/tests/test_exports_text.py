@@ -165,3 +165,33 @@ def test_keeping_the_text_writes_no_contact_history():
     ParticipantFactory(contact=contact)
     EvidenceFactory(contact=contact)
     assert Events.objects.tracks(contact).count() == before
+
+
+def test_writes_with_triggers_off_for_replication_still_show(analyst):
+    """A bulk loader turns the history triggers off with session_replication_role; not these."""
+    contact = ContactFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            ParticipantFactory(contact=contact, person=PersonFactory(name="Kim Jong Un"))
+            EvidenceFactory(contact=contact, url="https://example.org/loaded")
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    row = csv_rows(analyst)[contact.pk]
+    assert (row["dprk_participants"], row["sources"]) == ("Kim Jong Un", "https://example.org/loaded")
+
+
+def test_truncate_and_reload_with_the_same_ids_shows_only_the_new_rows(analyst):
+    old = ParticipantFactory(person=PersonFactory(name="Old Name")).contact
+    EvidenceFactory(contact=old, url="https://example.org/old")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending deferred FK checks
+        cursor.execute("TRUNCATE contacts_evidence, contacts_participant, contacts_contact, ingest_proposal")
+    reloaded = ContactFactory(pk=old.pk)  # as a loader that restarts the ids would
+    assert people(analyst, reloaded) == ("", "")
+    assert csv_rows(analyst)[reloaded.pk]["sources"] == ""
+    ParticipantFactory(contact=reloaded, person=PersonFactory(name="New Name"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE contacts_evidence")  # one table alone: the others' text stays
+    assert people(analyst, reloaded) == ("New Name", "")
