@@ -141,6 +141,9 @@ def _warm_up(sender=None, **kwargs) -> None:
     from ingest.pipeline import apply
     from ingest.pipeline.classify import ArticleInput, analyze
 
-    analyze(ArticleInput(id="warm-up", url="", source="", published=None, title="",
-                         text="Pyongyang, March 3 (KCNA) -- Kim Jong Un met a delegation of China in Beijing."))
+    # A trip report and a meeting, so that every lazily built table of the extractor is built here.
+    analyze(ArticleInput(id="warm-up", url="", source="", published=None, title="", text=(
+        "Pyongyang, March 21 (KCNA) -- A delegation of the Workers' Party of Korea led by Kim Song Nam, director "
+        "of the International Department, left here on Thursday to visit China, Vietnam and Laos. It arrived in "
+        "Beijing on Friday and was greeted by Liu Jianchao. Kim Jong Un met the Chinese ambassador on March 22.")))
     apply.place_index_load()
