@@ -58,9 +58,11 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM contacts_exporttext_refresh(ARRAY(SELECT DISTINCT contact_id FROM old_rows WHERE contact_id IS NOT NULL));
     ELSE
+        -- Only rows whose exported columns changed: an edit of a post or an article link locks nothing.
         PERFORM contacts_exporttext_refresh(ARRAY(
-            SELECT contact_id FROM new_rows WHERE contact_id IS NOT NULL
-            UNION SELECT contact_id FROM old_rows WHERE contact_id IS NOT NULL));
+            SELECT DISTINCT changed.id
+            FROM old_rows o JOIN new_rows n ON n.id = o.id, unnest(ARRAY[o.contact_id, n.contact_id]) AS changed (id)
+            WHERE ({columns}) IS DISTINCT FROM ({new_columns}) AND changed.id IS NOT NULL));
     END IF;
     RETURN NULL;
 END
@@ -72,6 +74,16 @@ CREATE TRIGGER contacts_exporttext_update AFTER UPDATE ON contacts_{table}
 CREATE TRIGGER contacts_exporttext_delete AFTER DELETE ON contacts_{table}
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_exporttext_{table}();
 """
+
+
+def on_rows(table: str, exported: tuple[str, ...]) -> str:
+    """The triggers of a table whose rows feed the text; `exported`: the columns the text reads."""
+    return ON_ROWS.format(
+        table=table,
+        columns=", ".join(f"o.{column}" for column in exported),
+        new_columns=", ".join(f"n.{column}" for column in exported),
+    )
+
 
 PERSON = """
 CREATE FUNCTION contacts_exporttext_person() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -144,7 +156,9 @@ for _table in ("contact", "participant", "evidence"):
 ALWAYS = "".join(
     f"ALTER TABLE contacts_{table} ENABLE ALWAYS TRIGGER contacts_exporttext_{event};\n" for table, event in TRIGGERS
 )
-DROP = "".join(f"DROP TRIGGER IF EXISTS contacts_exporttext_{event} ON contacts_{table};\n" for table, event in TRIGGERS)
+DROP = "".join(
+    f"DROP TRIGGER IF EXISTS contacts_exporttext_{event} ON contacts_{table};\n" for table, event in TRIGGERS
+)
 DROP += """
 DROP FUNCTION IF EXISTS contacts_exporttext_contact(), contacts_exporttext_person(), contacts_exporttext_participant(),
     contacts_exporttext_evidence(), contacts_exporttext_refill(), contacts_exporttext_fill(),
@@ -181,7 +195,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(
-            REFRESH + ON_ROWS.format(table="participant") + ON_ROWS.format(table="evidence") + PERSON + REFILL + ALWAYS,
+            REFRESH
+            + on_rows("participant", ("contact_id", "person_id", "side", "role"))
+            + on_rows("evidence", ("contact_id", "url", "published"))
+            + PERSON
+            + REFILL
+            + ALWAYS,
             DROP,
         ),
         # The rows of the contacts already there.

@@ -72,6 +72,9 @@ def test_participant_added_through_the_orm_appears_leads_first_by_side(analyst):
     ParticipantFactory(contact=contact, person=PersonFactory(name="Choe Son Hui"), role="lead")
     ParticipantFactory(contact=contact, person=PersonFactory(name="Wang Yi"), side="foreign")
     assert people(analyst, contact) == ("Choe Son Hui; Ri Son Gwon", "Wang Yi")
+    Participant.objects.filter(person__name="Choe Son Hui").update(role="present")
+    Participant.objects.filter(person__name="Ri Son Gwon").update(title="Minister")  # not exported
+    assert people(analyst, contact) == ("Ri Son Gwon; Choe Son Hui", "Wang Yi")
 
 
 def test_participant_edits_and_removals_show(analyst):
@@ -126,6 +129,8 @@ def test_sources_follow_evidence_in_publication_order(analyst):
     late.save()
     Evidence.objects.filter(url="https://example.org/undated").delete()
     assert csv_rows(analyst)[contact.pk]["sources"] == "https://example.org/early https://example.org/corrected"
+    Evidence.objects.filter(url="https://example.org/early").update(published=dt.date(2024, 6, 1))
+    assert csv_rows(analyst)[contact.pk]["sources"] == "https://example.org/corrected https://example.org/early"
 
 
 def test_bulk_and_raw_sql_writes_show(analyst):
