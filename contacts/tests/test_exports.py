@@ -90,6 +90,13 @@ def test_cells_that_a_spreadsheet_would_run_are_neutralised(analyst, dangerous):
     assert rows[0]["latitude"] == "-33.9"  # numbers are left alone
 
 
+@pytest.mark.parametrize("harmless", ["\u2212 5 (a minus sign, not a hyphen)", "김성남", "'quoted", " =spaced"])
+def test_cells_starting_with_other_characters_are_unchanged(analyst, harmless):
+    ContactFactory(summary=harmless)
+    _, _, rows = download(analyst)
+    assert rows[0]["summary"] == harmless
+
+
 def test_harmless_text_is_unchanged(analyst):
     ContactFactory(summary="Talks in Pyongyang = friendly; costs -5%")
     _, _, rows = download(analyst)
