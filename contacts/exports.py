@@ -96,7 +96,9 @@ def copy_sql(queryset: QuerySet[Contact], columns: tuple[Column, ...] = CONTACT_
             inner[alias] = column.expression
             col = by_header[column.header] = f"t.{alias}"
         if column.date:
-            col = f"to_char({col}, 'YYYY-MM-DD')"
+            # The date's own output, ISO under EXPORT_SETTINGS' DateStyle: to_char(col, 'YYYY-MM-DD')
+            # wrote the same text for every date Django can hold, at a cost of about 1 s per million rows.
+            col = f"{col}::text"
         elif column.boolean:
             col = f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
         elif column.text:
@@ -122,7 +124,8 @@ def copy_sql(queryset: QuerySet[Contact], columns: tuple[Column, ...] = CONTACT_
 # the hash of the export text, 112 MB for 1,000,000 contacts, is built in one batch. One parallel
 # worker scans, joins and sorts half the rows (a shared hash, Gather Merge keeps the order): 3.4 ->
 # 2.0 s for 1,000,000 rows; a second one gains nothing on two cores, where the web worker needs one.
-EXPORT_SETTINGS = {"jit": "off", "work_mem": "'128MB'", "max_parallel_workers_per_gather": "1"}
+# DateStyle ISO: dates are written YYYY-MM-DD whatever the server's or the session's default.
+EXPORT_SETTINGS = {"jit": "off", "work_mem": "'128MB'", "max_parallel_workers_per_gather": "1", "DateStyle": "ISO"}
 
 
 def iter_copy(sql: str) -> Iterator[bytes]:

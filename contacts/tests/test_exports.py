@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -60,6 +61,15 @@ def test_csv_has_bom_header_iso_dates_and_attachment_headers(analyst):
     assert first["place"] == "Beijing" and first["country_iso2"] == "CN"
     assert first["delegation_id"] == str(trip["delegation"].pk) and first["itinerary_order"] == "1"
     assert first["transit"] == "false"
+
+
+def test_dates_are_iso_whatever_the_session_date_style():
+    ContactFactory(start_date=dt.date(2024, 3, 12), end_date=dt.date(2024, 3, 15))
+    sql = exports.copy_sql(Contact.objects.all())
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle = 'SQL, DMY'")
+    (row,) = list(csv.DictReader(io.StringIO(b"".join(exports.iter_copy(sql)).decode())))
+    assert (row["start_date"], row["end_date"]) == ("2024-03-12", "2024-03-15")
 
 
 def test_csv_lists_participants_and_sources(analyst):
