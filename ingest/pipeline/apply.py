@@ -34,6 +34,7 @@ from contacts.models import (
 )
 from ingest.models import Article, Proposal
 from ingest.pipeline import consolidate
+from ingest.pipeline.gazetteer import extra_place
 from ingest.pipeline.people import person_resolve
 from ingest.pipeline.store import lock_key
 
@@ -77,7 +78,7 @@ def _remember(country: Country) -> Country:
 # looked up once. Entries are added only when their transaction commits (never a rolled-back row), and
 # the batch is short, so an editor's merge or delete meanwhile is the only way to see a stale entry.
 _PLACES: dict[tuple[int, str], Place] = {}
-_PEOPLE: dict[tuple[str, int | None], Person] = {}
+_PEOPLE: dict[tuple, Person] = {}
 
 
 def caches_clear() -> None:
@@ -175,6 +176,15 @@ def _place_find(country: Country, city: str) -> Place | None:
                 population=record.population,
                 aliases=[city] if city != record.name else [],
             )
+        return place
+    curated = extra_place(city)
+    if curated is not None and curated.country == country.iso2:
+        # Border and resort places the city list lacks (Panmunjom, Mount Kumgang) keep their coordinates.
+        place, _ = Place.objects.get_or_create(
+            country=country,
+            name=curated.name,
+            defaults={"latitude": curated.latitude, "longitude": curated.longitude},
+        )
         return place
     place, _ = Place.objects.get_or_create(country=country, name=city)
     return place
@@ -274,16 +284,18 @@ def _new_person_proposal(article: Article, person: Person, mention: dict, confid
     )
 
 
-def _person_for(article: Article, mention: dict, confidence: float) -> Person | None:
+def _person_for(article: Article, mention: dict, confidence: float, on: date | None = None) -> Person | None:
     name = (mention.get("name") or "").strip()
     if not name:
         return None
     country = country_get(mention.get("country") or (DPRK if mention.get("side") == "dprk" else None))
-    key = (normalize_name(" ".join(name.split())[:200]), country.pk if country else None)
+    title = (mention.get("title") or "").strip()
+    # Namesakes are told apart by the post reported and the day, so both are part of the key.
+    key = (normalize_name(" ".join(name.split())[:200]), country.pk if country else None, title, on)
     if key in _PEOPLE:
         # Resolved earlier in this batch (and committed): person_resolve would find the same alias now.
         return _PEOPLE[key]
-    person, created = person_resolve(name, country=country)
+    person, created = person_resolve(name, country=country, title=title, on=on or _article_day(article))
     if created:
         _new_person_proposal(article, person, mention, confidence)
     _remember_later(_PEOPLE, key, person)
@@ -393,8 +405,10 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
     if sending is None or journey.get("direction") not in (Direction.OUTBOUND, Direction.INBOUND):
         return None
     leader_mention = {"name": consolidate.leader_name(journey), "side": "dprk" if sending.iso2 == DPRK else "foreign",
-                      "country": sending.iso2, "evidence": evidence}
-    leader = _person_for(article, leader_mention, confidence) if leader_mention["name"] else None
+                      "country": sending.iso2, "evidence": evidence, "title": journey.get("leader_title") or ""}
+    leader = (
+        _person_for(article, leader_mention, confidence, on=start or fallback) if leader_mention["name"] else None
+    )
     if delegation is None:
         kind = journey.get("delegation_type") or "other"
         phrase = journey.get("phrase") or f"{sending.name} {kind} delegation"
@@ -482,7 +496,9 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
     if day is None:
         return None  # an editor must give the date (edit the proposal's payload)
     people = payload.get("people") or []
-    persons = [(mention, _person_for(article, {**mention, "evidence": evidence}, confidence)) for mention in people]
+    persons = [
+        (mention, _person_for(article, {**mention, "evidence": evidence}, confidence, on=day)) for mention in people
+    ]
     leads = {(m.get("side"), p.pk) for m, p in persons if p is not None and m.get("role", "lead") == "lead"}
     same = Contact.objects.filter(kind=payload["kind"], country=country, start_date=day)
     existing = None
