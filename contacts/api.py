@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -129,7 +130,10 @@ VERSION_TABLES = (
 )
 
 
-def data_version() -> str:
+VERSION_KEY = "data-version"
+
+
+def data_version_read() -> str:
     """Changes whenever a row behind the cached pages (VERSION_TABLES) is added, edited or deleted.
 
     Every such change writes a pghistory event (triggers catch bulk and raw SQL writes too), so the
@@ -141,6 +145,39 @@ def data_version() -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {selects}")
         return ".".join(str(value or 0) for value in cursor.fetchone())
+
+
+def data_version() -> str:
+    """The data version the cached pages are keyed by, read again at most every DATA_VERSION_SECONDS.
+
+    A running ingest writes every second or two; keyed by the exact version, every page would be
+    rebuilt after each batch, so analysts' pages may lag an ingest by those few seconds. An edit made
+    through the web refreshes it at once (`data_version_refresh`, called by DataVersionMiddleware), so
+    editors always see their own corrections.
+    """
+    seconds = getattr(settings, "DATA_VERSION_SECONDS", 0)
+    if seconds <= 0:
+        return data_version_read()
+    try:
+        version = cache.get(VERSION_KEY)
+    except Exception:
+        logger.warning("cache unavailable", exc_info=True)
+        return data_version_read()
+    if version is None:
+        version = data_version_read()
+        try:
+            cache.set(VERSION_KEY, version, seconds)
+        except Exception:
+            logger.warning("cache unavailable", exc_info=True)
+    return version
+
+
+def data_version_refresh() -> None:
+    """Forget the remembered data version, so the next page reads the database's."""
+    try:
+        cache.delete(VERSION_KEY)
+    except Exception:
+        logger.warning("cache unavailable", exc_info=True)
 
 
 def cached(name: str, query: str, build: Callable[[], T], seconds: int = MAP_CACHE_SECONDS) -> T:

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records the user and URL behind every change in the history tables.
     "pghistory.middleware.HistoryMiddleware",
+    # An edit made through the web shows at once on the cached pages (contacts/api.py data_version).
+    "contacts.middleware.DataVersionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,6 +126,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Cached pages may lag a running ingest by this many seconds (0: read the data version on every page).
+DATA_VERSION_SECONDS = env.int("DATA_VERSION_SECONDS", default=10)
 
 # SECURITY
 # ------------------------------------------------------------------------------

@@ -311,6 +311,22 @@ def test_timeline_shows_a_renamed_person_at_once(analyst):
     assert "Ri New Name" in html and "Ri Old Name" not in html
 
 
+def test_an_edit_in_the_admin_shows_at_once_although_pages_lag_the_ingest(client, admin_client, settings):
+    """Pages re-read the data version only every few seconds, but an editor's change refreshes it."""
+    settings.DATA_VERSION_SECONDS = 60
+    client.force_login(User.objects.create_user("reader", password="pw"))
+    kept, removed = ContactFactory(summary="Talks on trade"), ContactFactory(summary="Mistaken report")
+    assert "Mistaken report" in client.get(reverse("contacts:list")).content.decode()
+
+    answer = admin_client.post(
+        reverse("admin:contacts_contact_changelist"),
+        {"action": "delete_selected", "_selected_action": [removed.pk], "post": "yes"},
+    )
+    assert answer.status_code == 302 and not Contact.objects.filter(pk=removed.pk).exists()
+    html = client.get(reverse("contacts:list")).content.decode()
+    assert "Mistaken report" not in html and kept.summary in html
+
+
 def test_official_page_lists_a_trip_once_the_official_joins_it(analyst):
     """The page is cached per data version; a new delegation member is part of that version."""
     person = PersonFactory(name="Kim Member")
