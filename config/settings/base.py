@@ -125,7 +125,19 @@ MEDIA_ROOT = BASE_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Keys are prefixed with the database's name: two databases served from one Redis never share pages.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": DATABASES["default"]["NAME"],
+    }
+}
+# Reading a page changes nothing, so only state changes carry the history context (who, which URL);
+# on GET it would add a set_config() to every query of every page.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Sessions read from Redis, written through to PostgreSQL: one query less on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Cached pages may lag a running ingest by this many seconds (0: read the data version on every page).
 DATA_VERSION_SECONDS = env.int("DATA_VERSION_SECONDS", default=10)
 

@@ -96,8 +96,13 @@ def test_run_serves_the_demo_and_one_sigint_stops_web_worker_and_beat(throwaway_
         assert "Stopped" in log.read_text(errors="replace")
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            # A failed assertion must not leave web, worker and beat running: run.sh stops them on SIGINT.
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def test_check_deploy_is_clean_with_production_settings():
