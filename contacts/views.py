@@ -8,10 +8,12 @@ the CSV, the GeoJSON and the JSON always hold the same rows. Views are thin: que
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -385,10 +387,19 @@ def contact_export_geojson(request: HttpRequest) -> HttpResponse:
 def contact_api(request: HttpRequest) -> JsonResponse:
     """The filtered contacts as paginated JSON (the documented shape on the downloads page)."""
     filterset = contact_filterset(request)
-    page = keyset_page(
-        filterset.qs.select_related("delegation__leader").prefetch_related(_participants_prefetch()), request
-    )
-    return JsonResponse(api.contact_page(request, filterset.qs, page), json_dumps_params={"ensure_ascii": False})
+
+    def encode() -> bytes:
+        page = keyset_page(
+            filterset.qs.select_related("delegation__leader").prefetch_related(_participants_prefetch()), request
+        )
+        body = api.contact_page(request, filterset.qs, page)
+        return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+
+    # Encoded once per URL (its links are absolute) and data version; pages behind a cursor briefly.
+    paged = "before" in request.GET or "after" in request.GET
+    seconds = PAGED_CACHE_SECONDS if paged else api.MAP_CACHE_SECONDS
+    body = api.cached("api-contacts", request.build_absolute_uri(), encode, seconds)
+    return HttpResponse(body, content_type="application/json")
 
 
 @require_GET
@@ -460,7 +471,7 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unplaced": unplaced,
         "members": members,
         "evidence": evidence,
-        "history": api.history_for(delegation),
+        "history": api.cached("delegation-history", str(delegation.pk), lambda: api.history_for(delegation)),
         "map_config": {
             "data": api.delegation_geojson(delegation, stops),
             "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
