@@ -184,20 +184,43 @@ def data_version_refresh() -> None:
         logger.warning("cache unavailable", exc_info=True)
 
 
+# How long one request may take to build a page while others are served the version before it.
+BUILD_LOCK_SECONDS = 30
+
+
 def cached(name: str, query: str, build: Callable[[], T], seconds: int = MAP_CACHE_SECONDS) -> T:
-    """`build()` cached per filter query string and data version; a cache outage only costs speed."""
-    key = f"{name}:" + hashlib.sha1(f"{query}|{data_version()}".encode()).hexdigest()
+    """`build()` cached per filter query string and data version; a cache outage only costs speed.
+
+    When the data version moves, one request builds the new value while the others meanwhile get
+    the value built for the previous version (kept under `latest`), instead of all of them building
+    the same page at once.
+    """
+    digest = hashlib.sha1(query.encode()).hexdigest()
+    version = data_version()
+    key = f"{name}:{digest}:" + hashlib.sha1(version.encode()).hexdigest()
+    latest_key, lock_key = f"{name}:{digest}:latest", f"{name}:{digest}:building"
     try:
         value = cache.get(key)
+        if value is not None:
+            return value
+        if not cache.add(lock_key, version, BUILD_LOCK_SECONDS):
+            previous = cache.get(latest_key)
+            if previous is not None:
+                return previous
     except Exception:
         logger.warning("cache unavailable", exc_info=True)
         return build()
-    if value is None:
+    try:
         value = build()
+    finally:
         try:
-            cache.set(key, value, seconds)
+            cache.delete(lock_key)
         except Exception:
             logger.warning("cache unavailable", exc_info=True)
+    try:
+        cache.set_many({key: value, latest_key: value}, seconds)
+    except Exception:
+        logger.warning("cache unavailable", exc_info=True)
     return value
 
 

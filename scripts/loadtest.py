@@ -42,6 +42,7 @@ LUA = r"""
 local paths = {PATHS}
 local limit = {LIMIT}
 local cookie = "{COOKIE}"
+local think = {THINK}
 local threads = {}
 local counter = 0
 
@@ -54,6 +55,14 @@ function init(args)
   counter = id * 7919
   sent = 0
   non2xx = 0
+end
+
+-- An analyst reads before the next click: a pause drawn uniformly from 0 to twice the mean think time.
+function delay()
+  if think <= 0 then
+    return 0
+  end
+  return math.random(0, 2 * think)
 end
 
 function request()
@@ -196,12 +205,14 @@ def rotation(seed: int = 3) -> list[dict]:
     return paths
 
 
-def lua_script(paths: list[dict], limit: int, cookie: str) -> str:
+def lua_script(paths: list[dict], limit: int, cookie: str, think_ms: int = 0) -> str:
     entries = ", ".join(
         "{ path = " + json.dumps(p["path"]) + ", htmx = " + ("true" if p.get("htmx") else "false") + " }"
         for p in paths
     )
-    return LUA.replace("{PATHS}", "{ " + entries + " }").replace("{LIMIT}", str(limit)).replace("{COOKIE}", cookie)
+    return LUA.replace("{PATHS}", "{ " + entries + " }").replace("{LIMIT}", str(limit)).replace("{COOKIE}", cookie).replace(
+        "{THINK}", str(think_ms)
+    )
 
 
 def write_jsonl(path: Path, count: int) -> None:
@@ -239,6 +250,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--analysts", type=int, default=50, help="concurrent connections (simulated analysts)")
     parser.add_argument("--duration", type=int, default=30, help="seconds of load (upper bound)")
+    parser.add_argument("--think-ms", type=int, default=0,
+                        help="mean pause of each analyst between requests (0: back to back, the saturation test)")
     parser.add_argument("--max-requests", type=int, default=30000, help="requests in all (upper bound)")
     parser.add_argument("--contacts", type=int, default=20000, help="synthetic contacts in the database")
     parser.add_argument("--ingest", type=int, default=3000, help="articles in the JSONL ingested during the load")
@@ -310,7 +323,7 @@ def main() -> int:
             ingest_before = article_counts(db_url)
         script = tmp / "rotate.lua"
         per_thread = max(1, options.max_requests // 2)
-        script.write_text(lua_script(paths, per_thread, cookie))
+        script.write_text(lua_script(paths, per_thread, cookie, options.think_ms))
         print(f"load: {options.analysts} analysts, up to {options.duration} s / {options.max_requests} requests ...")
         began = time.monotonic()
         result = subprocess.run(
@@ -329,6 +342,7 @@ def main() -> int:
         errors = raw["non2xx"] + raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"]
         figures = {
             "analysts": options.analysts,
+            "think_ms": options.think_ms,
             "requests": raw["requests"],
             "seconds": round(seconds, 1),
             "rps": round(raw["requests"] / seconds, 1),

@@ -138,8 +138,9 @@ CACHES = {
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Sessions read from Redis, written through to PostgreSQL: one query less on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# Cached pages may lag a running ingest by this many seconds (0: read the data version on every page).
-DATA_VERSION_SECONDS = env.int("DATA_VERSION_SECONDS", default=10)
+# Cached pages may lag a running ingest by up to this many seconds (0: read the data version on every
+# page); an edit made through the web shows at once.
+DATA_VERSION_SECONDS = env.int("DATA_VERSION_SECONDS", default=60)
 
 # SECURITY
 # ------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Cached pages: rebuilt once per data version; while one request rebuilds, the others get the page before."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.cache import cache
+
+from contacts import api
+from contacts.tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_page_is_built_once_per_data_version():
+    builds = []
+    ContactFactory(summary="First")
+    assert api.cached("test-page", "q=1", lambda: builds.append(1) or "v1") == "v1"
+    assert api.cached("test-page", "q=1", lambda: builds.append(1) or "again") == "v1"
+    ContactFactory(summary="Second")
+    assert api.cached("test-page", "q=1", lambda: builds.append(1) or "v2") == "v2"
+    assert len(builds) == 2
+
+
+def test_while_one_request_rebuilds_the_others_get_the_previous_page():
+    ContactFactory(summary="First")
+    api.cached("test-herd", "q=2", lambda: "old page")
+    ContactFactory(summary="Second")  # a new data version
+    digest = hashlib.sha1(b"q=2").hexdigest()
+    cache.add(f"test-herd:{digest}:building", "someone", 30)  # another request is building it
+    try:
+        assert api.cached("test-herd", "q=2", lambda: pytest.fail("built twice at once")) == "old page"
+    finally:
+        cache.delete(f"test-herd:{digest}:building")
+    assert api.cached("test-herd", "q=2", lambda: "new page") == "new page"
