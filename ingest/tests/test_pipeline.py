@@ -225,7 +225,7 @@ def test_source_poll_failure_is_counted(httpserver, allow_private):
     assert source.last_success_at is None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_copy_marked_while_its_original_is_being_applied_is_still_cited(hanoi, monkeypatch):
     """The race: a copy is marked while its original's records are written but not committed.
 

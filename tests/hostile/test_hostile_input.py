@@ -351,7 +351,7 @@ def test_jsonl_urls_that_are_not_http_are_not_kept(tmp_path):
 # Duplicates in parallel ------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_same_url_submitted_in_parallel_makes_one_article(httpserver, settings):
     settings.INGEST_ALLOW_PRIVATE_NETWORKS = True
     settings.INGEST_AUTO_APPLY_THRESHOLD = 0.0
@@ -398,7 +398,7 @@ def test_same_url_submitted_in_parallel_makes_one_article(httpserver, settings):
     assert article.attempts == 1, "the same article was processed by several threads at once"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_same_report_under_two_urls_in_parallel_makes_one_original(tmp_path):
     records = [{"url": f"https://wire{i}.example.test/report", "title": "Delegation leaves", "text": REPORT}
                for i in range(6)]
