@@ -283,6 +283,20 @@ def _summary(filterset: ContactFilterSet, request: HttpRequest) -> tuple[int, li
     return api.cached("summary", query.urlencode(), lambda: (filterset.qs.count(), contact_facets(filterset)))
 
 
+def _facets_html(request: HttpRequest, facets: list, *, oob: bool = False) -> str:
+    """The facet checkboxes as HTML, rendered once per filters and data version (hundreds of values)."""
+    query = request.GET.copy()
+    for key in ("before", "after"):
+        query.pop(key, None)
+    return mark_safe(
+        api.cached(
+            "facets-oob" if oob else "facets",
+            query.urlencode(),
+            lambda: str(render_to_string("contacts/_filters.html#facets", {"facets": facets, "oob": oob}, request)),
+        )
+    )
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 @reader_required
@@ -297,7 +311,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filterset": filterset,
         "total": total,
-        "facets": facets,
+        "facets_html": _facets_html(request, facets),
         "period": describe_period(filterset),
         "is_editor": is_editor(request.user),
     }
@@ -314,7 +328,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     context["results"] = mark_safe(api.cached("timeline", request.GET.urlencode(), render_results, seconds))
     if _wants_partial(request):
         # Only #results is the swap target; the facet counts beside the filters follow out of band.
-        html = context["results"] + render_to_string("contacts/_filters.html#facets", {**context, "oob": True}, request)
+        html = context["results"] + _facets_html(request, facets, oob=True)
         return HttpResponse(html)
     return render(request, "contacts/contact_list.html", context)
 
@@ -337,7 +351,7 @@ def contact_map(request: HttpRequest) -> HttpResponse:
     total, facets = _summary(filterset, request)
     context = {
         "filterset": filterset,
-        "facets": facets,
+        "facets_html": _facets_html(request, facets),
         "total": total,
         "period": describe_period(filterset),
         "map_config": {
