@@ -38,14 +38,16 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 FINAL = ("linked", "proposed", "irrelevant", "duplicate", "failed")
 
 
-def bench_database_url(url: str) -> str:
+def sibling_database_url(url: str, suffix: str) -> str:
+    """The URL of a throwaway database named after the configured one (`atlas` -> `atlas<suffix>`)."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/") or "contact_atlas"
-    suffix = "" if name.endswith("_ingestbench") else "_ingestbench"
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}{suffix}", parts.query, ""))
+    name = name if name.endswith(suffix) else name + suffix
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
 def prepare_database(url: str) -> None:
+    """Drop and create the database at `url`, then migrate it."""
     import psycopg
     from psycopg import sql
 
@@ -403,7 +405,9 @@ def main() -> int:
                         help="only measure feed item to proposal latency, N times (beat + worker, 1-minute interval)")
     args = parser.parse_args()
 
-    url = bench_database_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/contact_atlas"))
+    url = sibling_database_url(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/contact_atlas"), "_ingestbench"
+    )
     prepare_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["INGEST_ALLOW_PRIVATE_NETWORKS"] = "1"  # the pages are served on loopback

@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,27 +100,6 @@ function done(summary, latency, requests)
   io.stderr:write("LOADTEST-JSON " .. out .. "\n")
 end
 """
-
-
-def load_database_url(url: str) -> str:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or "contact_atlas"
-    suffix = "" if name.endswith("_loadtest") else "_loadtest"
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}{suffix}", parts.query, ""))
-
-
-def prepare_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        name = sql.Identifier(parts.path.lstrip("/"))
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    subprocess.run([sys.executable, "manage.py", "migrate", "--skip-checks", "-v0"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url})
 
 
 def free_port(start: int = 8060, end: int = 8080) -> int:
@@ -266,8 +244,10 @@ def main() -> int:
     wrk = shutil.which("wrk")
     if not wrk:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
+    from bench.ingest_bench import prepare_database, sibling_database_url
+
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/contact_atlas")
-    db_url = load_database_url(base_url)
+    db_url = sibling_database_url(base_url, "_loadtest")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings.base",
            "PUBLIC_READ": "0", "DEBUG": "0", "SECRET_KEY": "loadtest-" + "x" * 50, "SECURE_SSL_REDIRECT": "0",
