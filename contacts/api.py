@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,8 +21,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import request_finished, request_started
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.dispatch import receiver
 from django.http import HttpRequest
 from pghistory.models import MiddlewareEvents
 
@@ -162,6 +165,9 @@ def data_version() -> str:
     seconds = getattr(settings, "DATA_VERSION_SECONDS", 0)
     if seconds <= 0:
         return data_version_read()
+    # A page asks for it once per cached part (list, counts, facets): one read per request is enough.
+    if getattr(_request, "active", False) and _request.version is not None:
+        return _request.version
     try:
         version = cache.get(VERSION_KEY)
     except Exception:
@@ -173,11 +179,29 @@ def data_version() -> str:
             cache.set(VERSION_KEY, version, seconds)
         except Exception:
             logger.warning("cache unavailable", exc_info=True)
+    if getattr(_request, "active", False):
+        _request.version = version
     return version
+
+
+# The data version seen by the request this thread is serving; outside requests (workers, commands)
+# nothing is remembered.
+_request = threading.local()
+
+
+@receiver(request_started)
+def _request_begins(**kwargs) -> None:
+    _request.active, _request.version = True, None
+
+
+@receiver(request_finished)
+def _request_ends(**kwargs) -> None:
+    _request.active, _request.version = False, None
 
 
 def data_version_refresh() -> None:
     """Forget the remembered data version, so the next page reads the database's."""
+    _request.version = None
     try:
         cache.delete(VERSION_KEY)
     except Exception:

@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 
 from contacts import api
 from contacts.tests.factories import ContactFactory
@@ -34,3 +35,25 @@ def test_while_one_request_rebuilds_the_others_get_the_previous_page():
     finally:
         cache.delete(f"test-herd:{digest}:building")
     assert api.cached("test-herd", "q=2", lambda: "new page") == "new page"
+
+
+def test_a_request_reads_the_data_version_once_and_a_worker_every_time(settings):
+    """A page's cached parts share one version; outside requests (ingest, commands) nothing is remembered."""
+    settings.DATA_VERSION_SECONDS = 60
+    cache.set(api.VERSION_KEY, "1.1", 60)
+    request_started.send(sender=None)
+    try:
+        assert api.data_version() == "1.1"
+        cache.set(api.VERSION_KEY, "1.2", 60)  # another process read a newer version meanwhile
+        assert api.data_version() == "1.1"
+    finally:
+        request_finished.send(sender=None)
+    assert api.data_version() == "1.2"
+    cache.set(api.VERSION_KEY, "1.3", 60)
+    assert api.data_version() == "1.3"
+
+
+def test_the_cache_reuses_its_redis_client():
+    assert cache._cache.get_client() is cache._cache.get_client()
+    cache.set("client-check", "kept", 10)
+    assert cache.get("client-check") == "kept"
