@@ -12,6 +12,7 @@ they hit.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 from celery import shared_task
@@ -19,6 +20,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import beat_init, worker_init
 from celery.utils.log import get_task_logger
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.utils import timezone
 
 from ingest import pipeline
@@ -129,6 +131,18 @@ def poll_schedule_ensure() -> None:
 @beat_init.connect
 def _ensure_schedule_on_beat_start(sender=None, **kwargs) -> None:
     poll_schedule_ensure()
+
+
+@worker_init.connect
+def _lower_priority(sender=None, **kwargs) -> None:
+    """Ingest is batch work: analysts' pages get the CPU first when both want it (WORKER_NICENESS).
+
+    Set in the worker's main process, so every pool process it forks inherits it. An idle machine still
+    gives the ingest all its CPU.
+    """
+    niceness = getattr(settings, "WORKER_NICENESS", 0)
+    if niceness > 0:
+        os.nice(niceness)
 
 
 @worker_init.connect

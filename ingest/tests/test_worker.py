@@ -97,3 +97,10 @@ def test_feed_item_becomes_a_proposal_on_a_real_worker(worker, httpserver):
     assert Proposal.objects.filter(article=article).exists()
     source.refresh_from_db()
     assert source.last_success_at is not None
+
+
+def test_the_worker_runs_below_the_web_servers_cpu_priority(worker):
+    """Analysts' pages get the CPU first while an ingest runs (WORKER_NICENESS)."""
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + settings.WORKER_NICENESS)
+    assert settings.WORKER_NICENESS > 0
+    wait_for(lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) == expected, 60, worker)
