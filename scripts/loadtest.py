@@ -214,6 +214,25 @@ def article_counts(url: str) -> tuple[int, int]:
     return done, total
 
 
+def service_times(access_log: Path) -> str:
+    """Time spent inside gunicorn per page (no queueing), from the access log: where the load's CPU goes."""
+    import statistics
+
+    spent: dict[str, list[float]] = {}
+    for line in access_log.read_text().splitlines():
+        path, _status, micros = line.rsplit(" ", 2)
+        page = "/delegations/N/" if path.startswith("/delegations/") else path
+        spent.setdefault(page, []).append(int(micros) / 1000)
+    total = sum(sum(values) for values in spent.values()) or 1
+    rows = ["page                        requests   median ms   p95 ms   max ms   share of time"]
+    for page, values in sorted(spent.items(), key=lambda item: -sum(item[1])):
+        values.sort()
+        rows.append(f"{page:<28}{len(values):>8}{statistics.median(values):>12.1f}"
+                    f"{values[int(len(values) * 0.95) - 1 if len(values) > 1 else 0]:>9.1f}{values[-1]:>9.1f}"
+                    f"{100 * sum(values) / total:>14.1f}%")
+    return "\n".join(rows)
+
+
 def stop(process: subprocess.Popen, grace: float = 30.0) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -273,7 +292,8 @@ def main() -> int:
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
          "-w", str(options.web_workers), "-k", "gthread", "--threads", str(options.web_threads),
-         "--timeout", "60", "--backlog", "2048"],
+         "--timeout", "60", "--backlog", "2048", "--access-logfile", str(tmp / "access.log"),
+         "--access-logformat", "%(U)s %(s)s %(D)s"],
         cwd=ROOT, env=env, stdout=open(tmp / "web.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     # Without an ingest no worker runs at all, so the web app has the machine to itself.
@@ -346,6 +366,7 @@ def main() -> int:
               f"{figures['errors']} errors, p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
               f"p99 {figures['p99_ms']} ms; ingest processed {figures['ingest_processed_during_load']} articles "
               f"during the load ({figures['ingest_articles_per_s']}/s)")
+        print(service_times(tmp / "access.log"))
         print(json.dumps(figures))
         if options.json_out:
             Path(options.json_out).write_text(json.dumps(figures, indent=2))
