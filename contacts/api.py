@@ -210,35 +210,51 @@ def data_version_refresh() -> None:
 
 # How long one request may take to build a page while others are served the version before it.
 BUILD_LOCK_SECONDS = 30
+# Pages rebuilt at once, across all web processes, while a previous version can be served instead.
+# When the data version moves, every page an analyst opens is stale at the same moment; rebuilding
+# them all at once took every web thread and queued the cheap requests behind them for seconds.
+REBUILD_SLOTS = 2
 
 
 def cached(name: str, query: str, build: Callable[[], T], seconds: int = MAP_CACHE_SECONDS) -> T:
     """`build()` cached per filter query string and data version; a cache outage only costs speed.
 
-    When the data version moves, one request builds the new value while the others meanwhile get
-    the value built for the previous version (kept under `latest`), instead of all of them building
-    the same page at once.
+    When the data version moves, the value built for the previous version (kept under `latest`) is
+    served while one request rebuilds it; at most REBUILD_SLOTS such rebuilds run at a time, so the
+    pages become current a few seconds after the data without stalling anyone. A value never built
+    before is built by the request that needs it.
     """
     digest = hashlib.sha1(query.encode()).hexdigest()
     version = data_version()
     key = f"{name}:{digest}:" + hashlib.sha1(version.encode()).hexdigest()
     latest_key, lock_key = f"{name}:{digest}:latest", f"{name}:{digest}:building"
+    slot = None
+    # A value built inside another build (a page holding a cached list) is always current: the outer
+    # value is stored under the new version and must not be made of an older one.
+    nested = getattr(_building, "depth", 0) > 0
     try:
         value = cache.get(key)
         if value is not None:
             return value
-        if not cache.add(lock_key, version, BUILD_LOCK_SECONDS):
-            previous = cache.get(latest_key)
-            if previous is not None:
+        previous = None if nested else cache.get(latest_key)
+        if previous is not None:
+            slot = _rebuild_slot_take()
+            if slot is None:
                 return previous
+        if not cache.add(lock_key, version, BUILD_LOCK_SECONDS) and previous is not None:
+            _rebuild_slot_release(slot)
+            return previous
     except Exception:
         logger.warning("cache unavailable", exc_info=True)
         return build()
+    _building.depth = getattr(_building, "depth", 0) + 1
     try:
         value = build()
     finally:
+        _building.depth -= 1
         try:
             cache.delete(lock_key)
+            _rebuild_slot_release(slot)
         except Exception:
             logger.warning("cache unavailable", exc_info=True)
     try:
@@ -246,6 +262,22 @@ def cached(name: str, query: str, build: Callable[[], T], seconds: int = MAP_CAC
     except Exception:
         logger.warning("cache unavailable", exc_info=True)
     return value
+
+
+_building = threading.local()
+
+
+def _rebuild_slot_take() -> str | None:
+    for number in range(REBUILD_SLOTS):
+        slot = f"rebuild-slot:{number}"
+        if cache.add(slot, 1, BUILD_LOCK_SECONDS):
+            return slot
+    return None
+
+
+def _rebuild_slot_release(slot: str | None) -> None:
+    if slot is not None:
+        cache.delete(slot)
 
 
 def contacts_geojson(queryset: QuerySet[Contact]) -> dict[str, Any]:

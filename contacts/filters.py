@@ -292,6 +292,7 @@ def contact_facets(filterset: ContactFilterSet) -> list[Facet]:
 
 def describe_period(filterset: ContactFilterSet) -> str:
     """Human summary of the period filter ("since 2024-03-01"), empty when unbounded."""
+    filterset.form.is_valid()  # cleans the form, which a cached count or list never did
     data = getattr(filterset.form, "cleaned_data", {}) or {}
     start: dt.date | None = data.get("date_from")
     end: dt.date | None = data.get("date_to")

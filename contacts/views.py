@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -275,25 +276,56 @@ def timeline_entries(queryset: QuerySet[Contact], request: HttpRequest) -> tuple
     return entries, page
 
 
-def _summary(filterset: ContactFilterSet, request: HttpRequest) -> tuple[int, list]:
-    """Count and facet counts: whole-table aggregates, cached per filters and data version."""
-    query = request.GET.copy()
-    for key in ("before", "after"):
-        query.pop(key, None)
-    return api.cached("summary", query.urlencode(), lambda: (filterset.qs.count(), contact_facets(filterset)))
+class FilteredPage:
+    """The timeline's and the map's parts for one request, each built only when its cache misses.
 
+    Cached per filters (the query string without a cursor) and data version. The filter set itself is
+    made only when something must be built: binding it deep-copies every filter and form field, a
+    millisecond a request that a cached page does not need.
+    """
 
-def _facets_html(request: HttpRequest, facets: list, *, oob: bool = False) -> str:
-    """The facet checkboxes as HTML, rendered once per filters and data version (hundreds of values)."""
-    query = request.GET.copy()
-    for key in ("before", "after"):
-        query.pop(key, None)
-    return mark_safe(
-        api.cached(
-            "facets-oob" if oob else "facets",
-            query.urlencode(),
-            lambda: str(render_to_string("contacts/_filters.html#facets", {"facets": facets, "oob": oob}, request)),
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        query = request.GET.copy()
+        for key in ("before", "after"):
+            query.pop(key, None)
+        self.filters = query.urlencode()
+
+    @cached_property
+    def filterset(self) -> ContactFilterSet:
+        return contact_filterset(self.request)
+
+    def summary(self) -> tuple[int, list]:
+        """Count and facet counts: whole-table aggregates."""
+        return api.cached("summary", self.filters, lambda: (self.filterset.qs.count(), contact_facets(self.filterset)))
+
+    def facets_html(self, *, oob: bool = False) -> str:
+        """The facet checkboxes as HTML (hundreds of values)."""
+        return mark_safe(
+            api.cached(
+                "facets-oob" if oob else "facets",
+                self.filters,
+                lambda: str(render_to_string(
+                    "contacts/_filters.html#facets", {"facets": self.summary()[1], "oob": oob}, self.request
+                )),
+            )
         )
+
+    def sidebar_context(self) -> dict:
+        total, _ = self.summary()
+        return {
+            "filterset": self.filterset,
+            "total": total,
+            "facets_html": self.facets_html(),
+            "period": describe_period(self.filterset),
+        }
+
+
+def _cached_body(request: HttpRequest, name: str, key: str, template: str, build_context, seconds: int) -> str:
+    """A page's `body` partial rendered once per key and data version; the page around it (the signed-in
+    user, the CSRF token) is rendered per request by `_page`."""
+    return mark_safe(
+        api.cached(name, key, lambda: str(render_to_string(f"{template}#body", build_context(), request)), seconds)
     )
 
 
@@ -303,34 +335,36 @@ def _facets_html(request: HttpRequest, facets: list, *, oob: bool = False) -> st
 def contact_list(request: HttpRequest) -> HttpResponse:
     """The home page: contacts newest first, grouped by month, trips folded into one expandable entry.
 
-    The list (#results) is rendered once per query string and data version and cached as HTML: the
-    page a hundred analysts open first is then one cache read. It holds nothing user-specific.
+    The list (#results) and the page body around it are rendered once per query string and data
+    version and cached as HTML: the page a hundred analysts open first is a few cache reads. Neither
+    holds anything user-specific.
     """
-    filterset = contact_filterset(request)
-    total, facets = _summary(filterset, request)
-    context = {
-        "filterset": filterset,
-        "total": total,
-        "facets_html": _facets_html(request, facets),
-        "period": describe_period(filterset),
-        "is_editor": is_editor(request.user),
-    }
+    page = FilteredPage(request)
 
     def render_results() -> str:
-        entries, page = timeline_entries(filterset.qs, request)
-        return str(render_to_string("contacts/contact_list.html#results", {**context, "entries": entries, "page": page}, request))
+        total, _ = page.summary()
+        entries, cursor = timeline_entries(page.filterset.qs, request)
+        context = {"total": total, "period": describe_period(page.filterset), "entries": entries, "page": cursor}
+        return str(render_to_string("contacts/contact_list.html#results", context, request))
 
     # The partial's links depend on the query string alone, which is the cache key. A page further
     # back (a cursor in the URL) is kept briefly: every cursor is a new key of some 100 KB, and the
     # cache must not grow with the pages a crawler walks.
     paged = "before" in request.GET or "after" in request.GET
     seconds = PAGED_CACHE_SECONDS if paged else api.MAP_CACHE_SECONDS
-    context["results"] = mark_safe(api.cached("timeline", request.GET.urlencode(), render_results, seconds))
+    query = request.GET.urlencode()
+
+    def results() -> str:
+        return mark_safe(api.cached("timeline", query, render_results, seconds))
+
     if _wants_partial(request):
         # Only #results is the swap target; the facet counts beside the filters follow out of band.
-        html = context["results"] + _facets_html(request, facets, oob=True)
-        return HttpResponse(html)
-    return render(request, "contacts/contact_list.html", context)
+        return HttpResponse(results() + page.facets_html(oob=True))
+    body = _cached_body(
+        request, "timeline-page", query, "contacts/contact_list.html",
+        lambda: {**page.sidebar_context(), "results": results()}, seconds,
+    )
+    return _page(request, "contacts/contact_list.html", {"body": body})
 
 
 def _tile_options() -> dict[str, str]:
@@ -345,22 +379,25 @@ def _tile_options() -> dict[str, str]:
 @require_GET
 @reader_required
 def contact_map(request: HttpRequest) -> HttpResponse:
-    """Map of the filtered contacts: markers per place, each delegation's itinerary as a line."""
-    filterset = contact_filterset(request)
+    """Map of the filtered contacts: markers per place, each delegation's itinerary as a line.
+
+    The page body is cached like the timeline's; the markers come from the GeoJSON download.
+    """
+    page = FilteredPage(request)
     query = request.GET.urlencode()
-    total, facets = _summary(filterset, request)
-    context = {
-        "filterset": filterset,
-        "facets_html": _facets_html(request, facets),
-        "total": total,
-        "period": describe_period(filterset),
-        "map_config": {
-            "geojson": reverse("contacts:export_geojson") + (f"?{query}" if query else ""),
-            "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
-            **_tile_options(),
-        },
-    }
-    return _page(request, "contacts/map.html", context)
+
+    def context() -> dict:
+        return {
+            **page.sidebar_context(),
+            "map_config": {
+                "geojson": reverse("contacts:export_geojson") + (f"?{query}" if query else ""),
+                "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
+                **_tile_options(),
+            },
+        }
+
+    body = _cached_body(request, "map-page", query, "contacts/map.html", context, api.MAP_CACHE_SECONDS)
+    return _page(request, "contacts/map.html", {"body": body})
 
 
 @require_GET
@@ -445,10 +482,24 @@ def _post_on(positions: list[Position], day: dt.date | None) -> Position | None:
 @require_GET
 @reader_required
 def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One trip: itinerary table and map, meetings at each stop, members, sources, history."""
+    """One trip: itinerary table and map, meetings at each stop, members, sources, history.
+
+    The page body is cached per delegation, editor or not, and data version.
+    """
     delegation = get_object_or_404(
         Delegation.objects.select_related("sending_country__capital", "leader", "organization"), pk=pk
     )
+    editor = is_editor(request.user)
+
+    def context() -> dict:
+        return {**_delegation_context(delegation), "edit_url": admin_change_url(delegation) if editor else None}
+
+    body = _cached_body(request, "delegation-page", f"{pk}:{editor:d}", "contacts/delegation_detail.html", context,
+                        api.MAP_CACHE_SECONDS)
+    return _page(request, "contacts/delegation_detail.html", {"delegation": delegation, "body": body})
+
+
+def _delegation_context(delegation: Delegation) -> dict:
     contacts = list(
         delegation.contacts.exclude(review_status=ReviewStatus.REJECTED)
         .select_related("country", "place")
@@ -479,7 +530,7 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         members.insert(0, (leader, _post_on(positions[delegation.leader_id], delegation.start_date)))
 
     evidence = list(delegation.evidence.filter(contact__isnull=True).order_by("published", "pk"))
-    context = {
+    return {
         "delegation": delegation,
         "itinerary": itinerary,
         "unplaced": unplaced,
@@ -492,7 +543,6 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **_tile_options(),
         },
     }
-    return _page(request, "contacts/delegation_detail.html", context, editable=delegation)
 
 
 def _side_of(person: Person) -> str:

@@ -57,3 +57,21 @@ def test_the_cache_reuses_its_redis_client():
     assert cache._cache.get_client() is cache._cache.get_client()
     cache.set("client-check", "kept", 10)
     assert cache.get("client-check") == "kept"
+
+
+def test_rebuilds_at_once_are_bounded_and_the_others_get_their_previous_page():
+    """When the data moves every page is stale at once: a few rebuild, the rest serve what they had."""
+    ContactFactory(summary="First")
+    api.cached("test-slots", "q=a", lambda: "old a")
+    ContactFactory(summary="Second")
+    slots = [f"rebuild-slot:{number}" for number in range(api.REBUILD_SLOTS)]
+    for slot in slots:  # other requests are rebuilding other pages
+        assert cache.add(slot, 1, 30)
+    try:
+        assert api.cached("test-slots", "q=a", lambda: pytest.fail("rebuilt beyond the limit")) == "old a"
+        # A page never built before has nothing to fall back on: it is built at once.
+        assert api.cached("test-slots", "q=new", lambda: "first build") == "first build"
+    finally:
+        cache.delete_many(slots)
+    assert api.cached("test-slots", "q=a", lambda: "new a") == "new a"
+    assert all(cache.get(slot) is None for slot in slots)  # the rebuild gave its slot back

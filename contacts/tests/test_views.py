@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.test import Client
 from django.urls import reverse
 
 from contacts.models import Contact
@@ -82,6 +83,20 @@ def test_only_editors_see_admin_and_edit_links(analyst, editor, django_user_mode
 
 
 # Timeline -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["contacts:list", "contacts:map"])
+def test_a_cached_page_carries_each_readers_own_name_and_token(django_user_model, name):
+    """The page body is cached for everyone; the signed-in user and the CSRF token are rendered per request."""
+    ContactFactory(summary="Talks on trade")
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    for username in ("first-reader", "second-reader"):  # the second gets the body the first one cached
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(django_user_model.objects.create_user(username, password="pw"))
+        page = browser.get(reverse(name)).content.decode()
+        assert username in page and ("first-reader" not in page or username == "first-reader")
+        signed_out = browser.post(reverse("logout"), {"csrfmiddlewaretoken": token.search(page)[1]})
+        assert signed_out.status_code == 302  # the page's token is this reader's: no CSRF failure
 
 
 def test_timeline_renders_the_full_page(analyst):
