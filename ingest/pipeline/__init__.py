@@ -330,43 +330,52 @@ def _propose_and_apply(article: Article, analysis) -> tuple[str, str]:
     two workers never wait on each other in a cycle).
     """
     threshold = settings.INGEST_AUTO_APPLY_THRESHOLD
-    with transaction.atomic(), pghistory.context(source="ingest", article=article.pk):
+    with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key",
                            [_record_locks(analysis, article.pk)])
+        # Reads only, so outside the history context (which prefixes every statement run in it).
         drafts = propose.proposals_build(article, analysis)
-        applied = pending = 0
-        for draft in drafts:
-            proposal = Proposal(
-                article=article,
-                action=draft.action,
-                payload=draft.payload,
-                confidence=draft.confidence,
-                evidence=draft.evidence[:5000],
-                delegation_id=draft.delegation_id,
-            )
-            if draft.confidence >= threshold:
-                # The first trip of the article, dated by its own text: proposals_build has just found no
-                # delegation for it and nothing has been applied since, so applying need not look again.
-                new_trip = not applied and consolidate.journey_span(draft.payload.get("journey") or {}, None)[0]
-                apply.proposal_apply(proposal, savepoint=False, new_trip=bool(new_trip))  # saved in one INSERT
-                applied += 1
-            else:
-                proposal.save()
-                pending += 1
-        if applied:
-            status = Article.Status.LINKED
-        elif pending:
-            status = Article.Status.PROPOSED
-        else:
-            status = Article.Status.IRRELEVANT
-        article.status = status
-        article.processed_at = timezone.now()
-        article.failure_reason = ""
-        article.save(update_fields=["classification", "extraction", "status", "processed_at", "failure_reason",
-                                    "updated_at"])
+        with pghistory.context(source="ingest", article=article.pk):
+            status, applied, pending = _drafts_apply(article, drafts, threshold)
     summary = f"{applied} applied, {pending} for review" if drafts else "relevant, but nothing to record"
     return status, summary
+
+
+def _drafts_apply(article: Article, drafts: list, threshold: float) -> tuple[str, int, int]:
+    """Save the drafts as proposals, apply those above the threshold, save the article; in the caller's
+    transaction. Returns the article's status and how many proposals were applied and left pending."""
+    applied = pending = 0
+    for draft in drafts:
+        proposal = Proposal(
+            article=article,
+            action=draft.action,
+            payload=draft.payload,
+            confidence=draft.confidence,
+            evidence=draft.evidence[:5000],
+            delegation_id=draft.delegation_id,
+        )
+        if draft.confidence >= threshold:
+            # The first trip of the article, dated by its own text: proposals_build has just found no
+            # delegation for it and nothing has been applied since, so applying need not look again.
+            new_trip = not applied and consolidate.journey_span(draft.payload.get("journey") or {}, None)[0]
+            apply.proposal_apply(proposal, savepoint=False, new_trip=bool(new_trip))  # saved in one INSERT
+            applied += 1
+        else:
+            proposal.save()
+            pending += 1
+    if applied:
+        status = Article.Status.LINKED
+    elif pending:
+        status = Article.Status.PROPOSED
+    else:
+        status = Article.Status.IRRELEVANT
+    article.status = status
+    article.processed_at = timezone.now()
+    article.failure_reason = ""
+    article.save(update_fields=["classification", "extraction", "status", "processed_at", "failure_reason",
+                                "updated_at"])
+    return status, applied, pending
 
 
 def _apply(article: Article, analysis) -> tuple[str, str]:

@@ -206,7 +206,7 @@ def _evidence_defaults(cited: Article, quote: str) -> dict:
 def _copies(article: Article) -> list[Article]:
     # Looked up once per article and kept on the instance: every record it supports cites them all.
     if not hasattr(article, "_copies"):
-        article._copies = list(article.duplicates.all())
+        article._copies = list(article.duplicates.only("url", "source_name", "title", "published_at"))
     return article._copies
 
 
@@ -302,15 +302,30 @@ def _person_for(article: Article, mention: dict, confidence: float, on: date | N
     return person
 
 
-def _renumber_itinerary(delegation: Delegation, article: Article) -> None:
-    from ingest.pipeline.trips import itinerary_renumber
+def _renumber_itinerary(delegation: Delegation, article: Article, contacts: list[Contact] | None = None) -> None:
+    from ingest.pipeline import trips
 
-    itinerary_renumber(delegation, article)
+    if contacts is not None:
+        delegation._contacts_now = contacts  # taken by itinerary_renumber, once
+    try:
+        trips.itinerary_renumber(delegation, article)
+    finally:
+        delegation.__dict__.pop("_contacts_now", None)
 
 
-def _find_stop(delegation: Delegation, country: Country, place: Place | None, arrived: date | None) -> Contact | None:
+def _delegation_contacts(delegation: Delegation) -> list[Contact]:
+    """Every contact of the delegation, as itinerary_renumber reads them (with country and place)."""
+    return list(delegation.contacts.select_related("country", "place"))
+
+
+def _find_stop(delegation: Delegation, country: Country, place: Place | None, arrived: date | None,
+               contacts: list[Contact] | None = None) -> Contact | None:
+    if contacts is None:
+        visits = delegation.contacts.filter(kind=Contact.Kind.VISIT, country=country).select_related("place")
+    else:
+        visits = [c for c in contacts if c.kind == Contact.Kind.VISIT and c.country_id == country.pk]
     fits = []
-    for visit in delegation.contacts.filter(kind=Contact.Kind.VISIT, country=country).select_related("place"):
+    for visit in visits:
         if place is not None and visit.place_id and visit.place_id != place.pk:
             continue
         # A placeholder date (a stop known only from an itinerary) says nothing about when it was reached.
@@ -325,10 +340,13 @@ def _find_stop(delegation: Delegation, country: Country, place: Place | None, ar
 
 
 def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence: float,
-             fallback: date | None, evidence: list[Evidence] | None = None) -> Contact | None:
+             fallback: date | None, evidence: list[Evidence] | None = None,
+             contacts: list[Contact] | None = None) -> Contact | None:
     """Add one stop to a delegation's itinerary (or find it), fill in dates it lacked, cite the article.
 
     With `evidence`, the citations are appended to it for the caller to insert, instead of inserted here.
+    With `contacts` (all the delegation's contacts, see `_delegation_contacts`), the stop is looked for
+    among them and a new one is added to them, instead of a query per stop.
     """
     direction = delegation.direction
     stop_country = country_get(stop.get("country"))
@@ -340,7 +358,7 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
     counterpart = stop_country if direction == Direction.OUTBOUND else delegation.sending_country
     place = place_get(stop_country, stop.get("city"))
     arrived, departed = _as_date(stop.get("arrived")), _as_date(stop.get("departed"))
-    visit = _find_stop(delegation, counterpart, place, arrived or departed)
+    visit = _find_stop(delegation, counterpart, place, arrived or departed, contacts)
     if visit is None:
         start = arrived or departed or fallback
         if delegation.locked or start is None:  # an undated stop cannot be placed on the timeline
@@ -361,6 +379,8 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
             confidence=confidence,
             review_status=ReviewStatus.ACCEPTED,
         )
+        if contacts is not None:
+            contacts.append(visit)
     elif not delegation.locked:
         changed = []
         if place is not None and visit.place_id is None:
@@ -429,7 +449,9 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             grouping={"phrase": journey.get("phrase", ""), "articles": {str(article.pk): ["new delegation"]},
                       **({"dates": "page"} if weak else {})},
         )
+        contacts: list[Contact] | None = []  # a trip begun just now has no stops yet
     else:
+        contacts = None
         changed = []
         articles = dict((delegation.grouping or {}).get("articles") or {})
         if str(article.pk) not in articles:  # why this article joined the trip, for editors (even when locked)
@@ -455,12 +477,17 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
             members.append(DelegationMember(delegation=delegation, person=leader, role="leader"))
         # One INSERT; a membership already recorded is left as it is (the delegation-person unique key).
         DelegationMember.objects.bulk_create(members, ignore_conflicts=True)
-    for stop in journey.get("stops", []):
+    stops = journey.get("stops", [])
+    if contacts is None and (stops or not delegation.locked):
+        # Read once for all the stops and the renumbering, which see each stop added or changed.
+        contacts = _delegation_contacts(delegation)
+    for stop in stops:
         stop_add(delegation, stop, article, confidence=confidence,
-                 fallback=delegation.start_date if weak else (start or fallback), evidence=evidence_rows)
+                 fallback=delegation.start_date if weak else (start or fallback), evidence=evidence_rows,
+                 contacts=contacts)
     Evidence.objects.bulk_create(evidence_rows, ignore_conflicts=True)
     if not delegation.locked:
-        _renumber_itinerary(delegation, article)
+        _renumber_itinerary(delegation, article, contacts)
     return delegation
 
 
@@ -580,7 +607,7 @@ def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new
         elif action in (Proposal.Action.NEW_DELEGATION, Proposal.Action.NEW_VISIT, Proposal.Action.LINK_ARTICLE):
             delegation = None
             if payload.get("delegation"):
-                delegation = Delegation.objects.select_related("leader").filter(pk=payload["delegation"]).first()
+                delegation = Delegation.objects.select_related("leader", "sending_country").filter(pk=payload["delegation"]).first()
             if payload.get("journey"):
                 delegation = journey_fold(
                     payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
@@ -600,7 +627,7 @@ def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new
                 sibling = (
                     article.proposals.filter(status=Proposal.Status.APPLIED, delegation__isnull=False)
                     .exclude(pk=proposal.pk)
-                    .select_related("delegation__leader")
+                    .select_related("delegation__leader", "delegation__sending_country")
                     .first()
                 )
                 delegation = journey_fold(

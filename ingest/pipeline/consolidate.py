@@ -145,7 +145,7 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
         .exclude(stage=Delegation.Stage.CANCELLED)
         # A journey with a leader joins only a trip with a leader, one without only a trip without.
         .filter(leader__isnull=not leader_name(journey))
-        .select_related("leader")
+        .select_related("leader", "sending_country")
         .prefetch_related("leader__aliases")
         .order_by("-start_date", "pk")
     )
@@ -188,7 +188,7 @@ def _undated_match(journey: dict) -> Match | None:
             leader__isnull=False,
         )
         .filter(contacts__kind="visit", contacts__country__iso2__in=countries)
-        .select_related("leader")
+        .select_related("leader", "sending_country")
         .prefetch_related("leader__aliases")
         .distinct()
         .order_by("-start_date", "pk")

@@ -82,12 +82,17 @@ def _fallback_journey(analysis: Analysis, published: date | None) -> Journey | N
     )
 
 
-def _stop_known(delegation, stop: dict) -> bool:
+def _visits(delegation) -> list:
+    return list(delegation.contacts.filter(kind="visit").select_related("country", "place"))
+
+
+def _stop_known(delegation, stop: dict, visits: list) -> bool:
+    """Whether one of the delegation's `visits` (see `_visits`) is this stop."""
     country = stop.get("country")
     if delegation.direction == "inbound":
         country = delegation.sending_country.iso2
     city = (stop.get("city") or "").casefold()
-    for visit in delegation.contacts.filter(kind="visit").select_related("country", "place"):
+    for visit in visits:
         if visit.country.iso2 != country:
             continue
         if not city or visit.place is None or visit.place.name.casefold() == city:
@@ -126,8 +131,9 @@ def proposals_build(article: Article, analysis: Analysis) -> list[ProposalDraft]
         drafts.append(
             ProposalDraft(Proposal.Action.LINK_ARTICLE, link, confidence, evidence, delegation.pk, match.reasons)
         )
+        visits = _visits(delegation) if payload.get("stops") else []  # read once for all the stops
         for stop in payload.get("stops", []):
-            if not _stop_known(delegation, stop):
+            if not _stop_known(delegation, stop, visits):
                 stop_payload = {"delegation": delegation.pk, "journey": {**payload, "stops": [stop]}}
                 drafts.append(
                     ProposalDraft(

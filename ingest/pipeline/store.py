@@ -196,7 +196,10 @@ def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
             found: dict[int, list[int]] = {}
             for article_id, candidate_id in cursor.fetchall():
                 found.setdefault(article_id, []).append(candidate_id)
-            stored = {a.pk: a for a in Article.objects.filter(pk__in={pk for ids in found.values() for pk in ids})}
+            # Only what the comparison and the copy's link read: many near-identical candidates (reports
+            # of one kind, on other days) would otherwise bring their stored analysis JSON along.
+            stored = {a.pk: a for a in Article.objects.filter(pk__in={pk for ids in found.values() for pk in ids})
+                      .only("url", "text", "content_hash", "fingerprint")}
             earlier: list[Article] = []  # originals earlier in this batch
             for article in articles:
                 candidates = [stored[pk] for pk in found.get(article.pk, []) if pk in stored]

@@ -236,9 +236,15 @@ def itinerary_renumber(delegation: Delegation, article=None) -> None:
     Stops in a country only passed through are marked as transits (see `passed_through`) and arrival
     days before the departure from home are corrected (see `dates_before_departure`); a locked
     delegation (edited by hand) is only renumbered. Only the visits whose number changes are written.
-    `article`: one being applied now (see `_reports`).
+    `article`: one being applied now (see `_reports`). A caller that holds all the delegation's contacts
+    as they are now, with country and place (apply.journey_fold), leaves them on the instance as
+    `_contacts_now`: they are used once, instead of being read again.
     """
-    contacts = list(delegation.contacts.select_related("country", "place"))
+    contacts = delegation.__dict__.pop("_contacts_now", None)
+    if contacts is None:
+        contacts = list(delegation.contacts.select_related("country", "place"))
+    else:  # in the order the query gives them (Contact.Meta.ordering), so the writes come in the same order
+        contacts = sorted(contacts, key=lambda c: (c.start_date, c.pk), reverse=True)
     visits = [c for c in contacts if c.kind == Contact.Kind.VISIT]
     journeys = _reports(delegation, article)
     if not delegation.locked:
