@@ -346,24 +346,26 @@ def _drafts_apply(article: Article, drafts: list, threshold: float) -> tuple[str
     """Save the drafts as proposals, apply those above the threshold, save the article; in the caller's
     transaction. Returns the article's status and how many proposals were applied and left pending."""
     applied = pending = 0
-    for draft in drafts:
-        proposal = Proposal(
-            article=article,
-            action=draft.action,
-            payload=draft.payload,
-            confidence=draft.confidence,
-            evidence=draft.evidence[:5000],
-            delegation_id=draft.delegation_id,
-        )
-        if draft.confidence >= threshold:
-            # The first trip of the article, dated by its own text: proposals_build has just found no
-            # delegation for it and nothing has been applied since, so applying need not look again.
-            new_trip = not applied and consolidate.journey_span(draft.payload.get("journey") or {}, None)[0]
-            apply.proposal_apply(proposal, savepoint=False, new_trip=bool(new_trip))  # saved in one INSERT
-            applied += 1
-        else:
-            proposal.save()
-            pending += 1
+    with apply.evidence_deferred():  # the article's citations of every record, in one INSERT
+        for draft in drafts:
+            proposal = Proposal(
+                article=article,
+                action=draft.action,
+                payload=draft.payload,
+                confidence=draft.confidence,
+                evidence=draft.evidence[:5000],
+                delegation_id=draft.delegation_id,
+            )
+            if draft.confidence >= threshold:
+                # The first trip of the article, dated by its own text: proposals_build has just found no
+                # delegation for it and nothing has been applied since, so applying need not look again.
+                new_trip = not applied and consolidate.journey_span(draft.payload.get("journey") or {}, None)[0]
+                apply.proposal_apply(proposal, savepoint=False, new_trip=bool(new_trip),  # saved in one INSERT
+                                     delegation=draft.delegation)
+                applied += 1
+            else:
+                proposal.save()
+                pending += 1
     if applied:
         status = Article.Status.LINKED
     elif pending:

@@ -12,6 +12,9 @@ Delegations edited by hand (`locked`) only receive evidence.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
 
@@ -45,6 +48,7 @@ __all__ = [
     "country_get",
     "evidence_add",
     "evidence_cite_duplicates",
+    "evidence_deferred",
     "journey_fold",
     "person_resolve",
     "place_get",
@@ -217,8 +221,39 @@ def evidence_add(
 
     One INSERT ... ON CONFLICT DO NOTHING against the (record, url) unique constraints.
     """
-    Evidence.objects.bulk_create(_evidence_rows(article, contact=contact, delegation=delegation, quote=quote),
-                                 ignore_conflicts=True)
+    _evidence_insert(_evidence_rows(article, contact=contact, delegation=delegation, quote=quote))
+
+
+# Citations waiting for one INSERT at the end of evidence_deferred (a context variable: one list per thread).
+_DEFERRED: ContextVar[list[Evidence] | None] = ContextVar("ingest_deferred_evidence", default=None)
+
+
+def _evidence_insert(rows: list[Evidence]) -> None:
+    deferred = _DEFERRED.get()
+    if deferred is None:
+        Evidence.objects.bulk_create(rows, ignore_conflicts=True)  # the (record, url) unique constraints
+    else:
+        deferred += rows
+
+
+@contextmanager
+def evidence_deferred() -> Iterator[None]:
+    """Collect the citations that records applied inside write, and insert them in one statement on exit.
+
+    For applying all of an article's proposals in one transaction (the pipeline): one INSERT, so one run of
+    the export-text triggers, instead of one per record. The rows go in the order they were made, and a
+    citation made twice is inserted once (ON CONFLICT DO NOTHING), as separate INSERTs would leave them.
+    Nothing applied inside reads an article's own citations back (itinerary_renumber reads the other
+    articles' journeys).
+    """
+    token = _DEFERRED.set([])
+    try:
+        yield
+        rows = _DEFERRED.get()
+        if rows:
+            Evidence.objects.bulk_create(rows, ignore_conflicts=True)
+    finally:
+        _DEFERRED.reset(token)
 
 
 def _evidence_rows(article: Article, *, contact: Contact | None = None, delegation: Delegation | None = None,
@@ -398,7 +433,7 @@ def stop_add(delegation: Delegation, stop: dict, article: Article, *, confidence
             visit.save(update_fields=[*changed, "updated_at"])
     rows = _evidence_rows(article, contact=visit, quote=stop.get("evidence") or "")
     if evidence is None:
-        Evidence.objects.bulk_create(rows, ignore_conflicts=True)
+        _evidence_insert(rows)
     else:
         evidence += rows
     return visit
@@ -485,7 +520,7 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
         stop_add(delegation, stop, article, confidence=confidence,
                  fallback=delegation.start_date if weak else (start or fallback), evidence=evidence_rows,
                  contacts=contacts)
-    Evidence.objects.bulk_create(evidence_rows, ignore_conflicts=True)
+    _evidence_insert(evidence_rows)
     if not delegation.locked:
         _renumber_itinerary(delegation, article, contacts)
     return delegation
@@ -585,14 +620,17 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
 # Proposals -----------------------------------------------------------------------------------------
 
 
-def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new_trip: bool = False) -> Proposal:
+def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new_trip: bool = False,
+                   delegation: Delegation | None = None) -> Proposal:
     """Carry out one proposal and mark it applied; applying an applied proposal changes nothing.
 
     A proposal not saved yet is saved (applied) at the end. `savepoint=False` when the caller's
     transaction is all-or-nothing anyway (the pipeline's), to save the round trips of a savepoint.
     `new_trip`: the caller has just looked for the trip of a New delegation proposal, in this
-    transaction, and found none: it is not looked for again.
+    transaction, and found none: it is not looked for again. `delegation`: the payload's delegation as
+    the caller loaded it in this transaction (with leader and sending country), not read again.
     """
+    known = delegation
     if proposal.status == Proposal.Status.APPLIED:
         return proposal
     article = proposal.article
@@ -606,7 +644,9 @@ def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new
                 person.save(update_fields=["review_status"])
         elif action in (Proposal.Action.NEW_DELEGATION, Proposal.Action.NEW_VISIT, Proposal.Action.LINK_ARTICLE):
             delegation = None
-            if payload.get("delegation"):
+            if payload.get("delegation") and known is not None and known.pk == payload["delegation"]:
+                delegation = known
+            elif payload.get("delegation"):
                 delegation = Delegation.objects.select_related("leader", "sending_country").filter(pk=payload["delegation"]).first()
             if payload.get("journey"):
                 delegation = journey_fold(

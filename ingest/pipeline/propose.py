@@ -35,6 +35,7 @@ class ProposalDraft:
     evidence: str
     delegation_id: int | None = None
     reasons: list[str] = field(default_factory=list)
+    delegation: object = field(default=None, repr=False, compare=False)  # the Delegation, as loaded here
 
 
 def _json(value: object) -> object:
@@ -129,7 +130,8 @@ def proposals_build(article: Article, analysis: Analysis) -> list[ProposalDraft]
         delegation = match.delegation
         link = {**base, "delegation": delegation.pk, "reasons": match.reasons}
         drafts.append(
-            ProposalDraft(Proposal.Action.LINK_ARTICLE, link, confidence, evidence, delegation.pk, match.reasons)
+            ProposalDraft(Proposal.Action.LINK_ARTICLE, link, confidence, evidence, delegation.pk, match.reasons,
+                          delegation)
         )
         visits = _visits(delegation) if payload.get("stops") else []  # read once for all the stops
         for stop in payload.get("stops", []):
@@ -138,7 +140,7 @@ def proposals_build(article: Article, analysis: Analysis) -> list[ProposalDraft]
                 drafts.append(
                     ProposalDraft(
                         Proposal.Action.NEW_VISIT, stop_payload, confidence, stop.get("evidence") or evidence,
-                        delegation.pk, match.reasons,
+                        delegation.pk, match.reasons, delegation,
                     )
                 )
     if analysis.kind in ("meeting", "message", "agreement") and analysis.countries:
