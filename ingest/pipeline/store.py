@@ -179,8 +179,7 @@ def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
     the other would give (the first of two copies in a batch is the original).
     """
     for article in articles:  # the hashing is plain CPU work: done before the lock is taken
-        article.content_hash = dedupe.content_hash(article.text)
-        article.fingerprint = dedupe.simhash(article.text)
+        article.content_hash, article.fingerprint = dedupe.text_keys(article.text)
     if not articles:
         return {}
     arrays = {
@@ -189,6 +188,7 @@ def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
         "fps": [a.fingerprint for a in articles],
     }
     originals: dict[int, Article | None] = {}
+    memo: dict = {}  # each text split into names and shingles once, however many pairs it is in
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DEDUPE_LOCK])
@@ -207,7 +207,7 @@ def articles_set_keys(articles: list[Article]) -> dict[int, Article | None]:
                 candidates.sort(key=lambda c: (c.content_hash != article.content_hash, c.pk))
                 originals[article.pk] = next(
                     (c for c in candidates
-                     if c.content_hash == article.content_hash or dedupe.same_story(c.text, article.text)),
+                     if c.content_hash == article.content_hash or dedupe.same_story(c.text, article.text, memo)),
                     None,
                 )
                 if originals[article.pk] is None and article.text:
