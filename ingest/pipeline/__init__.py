@@ -346,6 +346,7 @@ def _drafts_apply(article: Article, drafts: list, threshold: float) -> tuple[str
     """Save the drafts as proposals, apply those above the threshold, save the article; in the caller's
     transaction. Returns the article's status and how many proposals were applied and left pending."""
     applied = pending = 0
+    trip = None  # the delegation of the proposal applied last: a later meeting happened during it
     with apply.evidence_deferred():  # the article's citations of every record, in one INSERT
         for draft in drafts:
             proposal = Proposal(
@@ -361,7 +362,8 @@ def _drafts_apply(article: Article, drafts: list, threshold: float) -> tuple[str
                 # delegation for it and nothing has been applied since, so applying need not look again.
                 new_trip = not applied and consolidate.journey_span(draft.payload.get("journey") or {}, None)[0]
                 apply.proposal_apply(proposal, savepoint=False, new_trip=bool(new_trip),  # saved in one INSERT
-                                     delegation=draft.delegation)
+                                     delegation=draft.delegation, trip=trip)
+                trip = proposal.delegation if proposal.delegation_id else trip
                 applied += 1
             else:
                 proposal.save()

@@ -38,7 +38,7 @@ from contacts.models import (
 from ingest.models import Article, Proposal
 from ingest.pipeline import consolidate
 from ingest.pipeline.gazetteer import extra_place
-from ingest.pipeline.people import person_resolve
+from ingest.pipeline.people import exact_forget, person_resolve
 from ingest.pipeline.store import lock_key
 
 __all__ = [
@@ -89,6 +89,7 @@ def caches_clear() -> None:
     """Forget the places and people remembered for the current batch (called when a batch starts)."""
     _PLACES.clear()
     _PEOPLE.clear()
+    exact_forget()
 
 
 def _remember_later(cache: dict, key: tuple, value: object) -> None:
@@ -485,6 +486,8 @@ def journey_fold(journey: dict, article: Article, *, confidence: float, evidence
                       **({"dates": "page"} if weak else {})},
         )
         contacts: list[Contact] | None = []  # a trip begun just now has no stops yet
+        if not _copies(article):
+            delegation._begun_by = article.pk  # nor any other article citing it (see trips._reports)
     else:
         contacts = None
         changed = []
@@ -621,14 +624,16 @@ def contact_record(payload: dict, article: Article, *, confidence: float, eviden
 
 
 def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new_trip: bool = False,
-                   delegation: Delegation | None = None) -> Proposal:
+                   delegation: Delegation | None = None, trip: Delegation | None = None) -> Proposal:
     """Carry out one proposal and mark it applied; applying an applied proposal changes nothing.
 
     A proposal not saved yet is saved (applied) at the end. `savepoint=False` when the caller's
     transaction is all-or-nothing anyway (the pipeline's), to save the round trips of a savepoint.
     `new_trip`: the caller has just looked for the trip of a New delegation proposal, in this
     transaction, and found none: it is not looked for again. `delegation`: the payload's delegation as
-    the caller loaded it in this transaction (with leader and sending country), not read again.
+    the caller loaded it in this transaction (with leader and sending country), not read again. `trip`:
+    the delegation of the article's proposal applied last, when the caller applied it just now (a
+    meeting's trip, not looked up again).
     """
     known = delegation
     if proposal.status == Proposal.Status.APPLIED:
@@ -664,15 +669,17 @@ def proposal_apply(proposal: Proposal, *, user=None, savepoint: bool = True, new
             delegation = None
             if payload.get("journey"):
                 # The trip this meeting happened during: the one this article's trip proposal went to, if any.
-                sibling = (
-                    article.proposals.filter(status=Proposal.Status.APPLIED, delegation__isnull=False)
-                    .exclude(pk=proposal.pk)
-                    .select_related("delegation__leader", "delegation__sending_country")
-                    .first()
-                )
+                if trip is None:
+                    sibling = (
+                        article.proposals.filter(status=Proposal.Status.APPLIED, delegation__isnull=False)
+                        .exclude(pk=proposal.pk)
+                        .select_related("delegation__leader", "delegation__sending_country")
+                        .first()
+                    )
+                    trip = sibling.delegation if sibling else None
                 delegation = journey_fold(
                     payload["journey"], article, confidence=proposal.confidence, evidence=proposal.evidence,
-                    delegation=sibling.delegation if sibling else None, people=payload.get("people"),
+                    delegation=trip, people=payload.get("people"),
                 )
             proposal.contact = contact_record(
                 payload, article, confidence=proposal.confidence, evidence=proposal.evidence, delegation=delegation

@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.db import transaction
 from rapidfuzz import fuzz, process
 
 from contacts.models import Country, Person, PersonAlias, Position, ReviewStatus, normalize_name
 from ingest.pipeline.names import is_korean_name, korean_parts, name_key, same_person
 
-__all__ = ["FUZZY_THRESHOLD", "person_resolve"]
+__all__ = ["FUZZY_THRESHOLD", "exact_forget", "person_resolve"]
 
 # Similarity (0-100, rapidfuzz ratio of romanisation keys) a near spelling needs before the name-shape
 # checks below. 85 lets one letter in ten differ: "kimyongjol"/"kimyongjul" (90) passes, unrelated names
@@ -81,6 +82,22 @@ class _AliasIndex:
 
 
 _ALIASES = _AliasIndex()
+
+# Per batch (apply.caches_clear empties it): (folded name, country id) -> the one person whose recorded
+# alias it is among the people that country's side may name. Resolving never records a second alias of
+# that name for such a person (an alias is recorded only when none fits), so only an editor's merge or
+# delete meanwhile could make an entry stale, as with apply's per-batch caches. An entry is added when
+# its transaction commits, so a rolled-back alias is never remembered.
+_EXACT: dict[tuple[str, int | None], Person] = {}
+
+
+def exact_forget() -> None:
+    """Forget the names resolved in the current batch (called when a batch starts)."""
+    _EXACT.clear()
+
+
+def _exact_remember(key: tuple[str, int | None], person: Person) -> None:
+    transaction.on_commit(lambda: _EXACT.__setitem__(key, person))
 
 
 _KEY_SYLLABLE = re.compile(r"^(ss|jj|kk|tt|pp|ts|[bcdghjklmnprstw]?)([wy]?[aeiou]+)(ng|ch|ll|[nlkpmtrgbs])?$")
@@ -176,9 +193,14 @@ def person_resolve(name: str, *, country: Country | None = None, title: str = ""
     title = " ".join((title or "").split())[:300]
 
     # A recorded alias: the person of another country only when the reported side is unknown or theirs.
+    key = (folded, country.pk if country is not None else None)
+    if key in _EXACT:
+        return _EXACT[key], False  # the only one, so neither the title nor the day has to choose
     exact = [a.person for a in PersonAlias.objects.select_related("person").filter(normalized=folded)]
     exact = list({p.pk: p for p in exact if country is None or p.country_id in (None, country.pk)}.values())
     if exact:
+        if len(exact) == 1:
+            _exact_remember(key, exact[0])
         return _best(exact, title, on, country), False
 
     usable = Person.objects.exclude(review_status=ReviewStatus.REJECTED)
@@ -203,7 +225,9 @@ def person_resolve(name: str, *, country: Country | None = None, title: str = ""
             found = _best(closest, title, on, country) if closest else None
     if found is not None:
         PersonAlias.objects.get_or_create(person=found, normalized=folded, defaults={"name": name})
+        _exact_remember(key, found)  # no alias of this name fitted before: now this one does
         return found, False
     person = Person.objects.create(name=name, country=country, review_status=ReviewStatus.PROPOSED)
     PersonAlias.objects.create(person=person, name=name)
+    _exact_remember(key, person)
     return person, True

@@ -100,8 +100,14 @@ def _reports(delegation: Delegation, article=None) -> list[dict]:
     extractions = Article.objects.filter(evidence__delegation=delegation).values_list("extraction", flat=True)
     if article is not None:
         extractions = extractions.exclude(pk=article.pk)
+    if article is not None and getattr(delegation, "_begun_by", None) == article.pk:
+        # Begun by this article (which has no copies) in the transaction still open: no other article
+        # can cite it yet, so there is nothing to read.
+        others = []
+    else:
+        others = list(extractions.distinct()[:500])
     journeys = []
-    for extraction in ([article.extraction] if article is not None else []) + list(extractions.distinct()[:500]):
+    for extraction in ([article.extraction] if article is not None else []) + others:
         for journey in (extraction or {}).get("journeys", []):
             if journey.get("direction") != delegation.direction:
                 continue
@@ -236,9 +242,10 @@ def itinerary_renumber(delegation: Delegation, article=None) -> None:
     Stops in a country only passed through are marked as transits (see `passed_through`) and arrival
     days before the departure from home are corrected (see `dates_before_departure`); a locked
     delegation (edited by hand) is only renumbered. Only the visits whose number changes are written.
-    `article`: one being applied now (see `_reports`). A caller that holds all the delegation's contacts
-    as they are now, with country and place (apply.journey_fold), leaves them on the instance as
-    `_contacts_now`: they are used once, instead of being read again.
+    `article`: one being applied now (see `_reports`; apply.journey_fold marks a delegation that an
+    article without copies has just begun with `_begun_by`, its id). A caller that holds all the
+    delegation's contacts as they are now, with country and place (apply.journey_fold), leaves them on
+    the instance as `_contacts_now`: they are used once, instead of being read again.
     """
     contacts = delegation.__dict__.pop("_contacts_now", None)
     if contacts is None:
