@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.fields.json import KT
 
-from contacts.models import Contact, Delegation, normalize_name
+from contacts.models import Contact, Delegation, PersonAlias, normalize_name
 from ingest.pipeline.names import same_person, split_name_run
 
 __all__ = ["SLACK_DAYS", "WEAK_DAYS", "Match", "dates_weak", "delegation_find", "journey_span", "leader_name"]
@@ -103,11 +104,55 @@ def leader_name(journey: dict) -> str | None:
     return leader[spans[-1][0]:spans[-1][1]] if spans else leader
 
 
-def _same_group(journey: dict, delegation: Delegation) -> list[str] | None:
-    """Why the journey and the delegation are the same group (leader, else phrase or type), or None."""
+@dataclass(frozen=True)
+class _Candidate:
+    """What choosing among candidate trips reads of a Delegation, without loading the whole row."""
+
+    pk: int
+    leader_id: int | None
+    leader_name: str | None
+    direction: str
+    delegation_type: str
+    start_date: date | None
+    end_date: date | None
+    grouping: dict  # only its "phrase" and "dates" keys, where the delegation has them
+
+
+def _candidates(queryset) -> list[_Candidate]:
+    rows = queryset.annotate(
+        _has_phrase=ExpressionWrapper(Q(grouping__has_key="phrase"), output_field=BooleanField()),
+        _phrase=KT("grouping__phrase"),
+        _has_dates=ExpressionWrapper(Q(grouping__has_key="dates"), output_field=BooleanField()),
+        _dates=KT("grouping__dates"),
+    ).values_list("pk", "leader_id", "leader__name", "direction", "delegation_type", "start_date", "end_date",
+                  "_has_phrase", "_phrase", "_has_dates", "_dates")
+    return [
+        _Candidate(pk, leader_id, leader, direction, kind, start, end,
+                   {**({"phrase": phrase} if has_phrase else {}), **({"dates": dates} if has_dates else {})})
+        for pk, leader_id, leader, direction, kind, start, end, has_phrase, phrase, has_dates, dates in rows
+    ]
+
+
+def _aliases(candidates: list[_Candidate], leader: str | None) -> dict[int, list[str]]:
+    """The other names of the candidates' leaders whose own name is not the journey's leader's."""
+    if not leader:
+        return {}
+    wanted = {c.leader_id for c in candidates if c.leader_id and not same_person(leader, c.leader_name)}
+    names: dict[int, list[str]] = {}
+    if wanted:
+        for person_id, name in PersonAlias.objects.filter(person_id__in=wanted).values_list("person_id", "name"):
+            names.setdefault(person_id, []).append(name)
+    return names
+
+
+def _same_group(journey: dict, delegation, leader_names: list[str]) -> list[str] | None:
+    """Why the journey and the delegation are the same group (leader, else phrase or type), or None.
+
+    `leader_names`: the delegation's leader's name and aliases (see `_leader_names`).
+    """
     leader = leader_name(journey)
     if leader and delegation.leader_id:
-        if any(same_person(leader, name) for name in _leader_names(delegation)):
+        if any(same_person(leader, name) for name in leader_names):
             return [f"same leader: {leader}", f"same direction: {delegation.direction}"]
         return None
     if not leader and not delegation.leader_id:
@@ -145,13 +190,17 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
         .exclude(stage=Delegation.Stage.CANCELLED)
         # A journey with a leader joins only a trip with a leader, one without only a trip without.
         .filter(leader__isnull=not leader_name(journey))
-        .select_related("leader", "sending_country")
-        .prefetch_related("leader__aliases")
         .order_by("-start_date", "pk")
     )
     countries = _journey_countries(journey)
     fits: list[tuple[tuple, Match]] = []
-    same_group = [(d, why) for d in candidates[:200] if (why := _same_group(journey, d)) is not None]
+    # The few columns that choose, for up to 200 trips; the whole row of the one chosen only.
+    found = _candidates(candidates[:200])
+    aliases = _aliases(found, leader_name(journey))
+    same_group = [
+        (d, why) for d in found
+        if (why := _same_group(journey, d, [d.leader_name, *aliases.get(d.leader_id, [])])) is not None
+    ]
     visited = _visit_countries([d for d, _ in same_group])
     for delegation, why in same_group:
         shared = countries & visited[delegation.pk]
@@ -171,7 +220,9 @@ def delegation_find(journey: dict, *, fallback_date: date | None) -> Match | Non
             note = "page date only" if weak else "trip dated by page dates only"
             fits.append(((1, -len(shared), distance), Match(delegation, [*why, f"same countries: {same}", note])))
     if fits:
-        return min(fits, key=lambda fit: fit[0])[1]
+        chosen = min(fits, key=lambda fit: fit[0])[1]
+        delegation = Delegation.objects.select_related("leader", "sending_country").get(pk=chosen.delegation.pk)
+        return Match(delegation, chosen.reasons)
     return None
 
 
