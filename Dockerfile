@@ -19,5 +19,4 @@ RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinp
 USER atlas
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--max-requests", "1000", "--max-requests-jitter", "100", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi", "--bind", "0.0.0.0:8000"]

@@ -88,7 +88,7 @@ trap 'stop; exit 0' INT TERM
 if [[ $WEB_SERVER == runserver ]]; then
   start web $PY manage.py runserver "127.0.0.1:$PORT"
 else
-  start web .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - --graceful-timeout 5
+  start web .venv/bin/gunicorn -c config/gunicorn.py config.wsgi --bind "127.0.0.1:$PORT"
 fi
 start worker .venv/bin/celery -A config worker -l info --concurrency "${CELERY_CONCURRENCY:-2}"
 start beat .venv/bin/celery -A config beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
