@@ -9,33 +9,24 @@ JSON lists share one documented, keyset-paginated shape (see the downloads page)
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
-import threading
 from collections import defaultdict
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.signals import request_finished, request_started
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.dispatch import receiver
 from django.http import HttpRequest
 from pghistory.models import MiddlewareEvents
 
 from contacts.links import url_with
 from contacts.models import Contact, Country, Delegation, Direction, Place
+from contacts.pagecache import cached
 
 if TYPE_CHECKING:
     from contacts.views import KeysetPage
 
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 CONTACT_FIELDS: tuple[tuple[str, str], ...] = (
     ("id", "Contact identifier."),
@@ -53,7 +44,6 @@ CONTACT_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 POPUP_LIMIT = 12
-MAP_CACHE_SECONDS = 600
 
 
 def _page_url(request: HttpRequest, **changes: str | None) -> str:
@@ -118,166 +108,6 @@ def contact_page(request: HttpRequest, queryset: QuerySet[Contact], page: Keyset
 
 
 # Map data ---------------------------------------------------------------------------------------------
-
-
-# Every table whose rows the cached pages show: an official's page lists the contacts of the
-# delegations joined, the timeline and the map show people's, places' and countries' names, and a
-# delegation's change history lists its sources' changes too.
-VERSION_TABLES = (
-    "contacts_contactevent",
-    "contacts_delegationevent",
-    "contacts_participantevent",
-    "contacts_delegationmemberevent",
-    "contacts_evidenceevent",
-    "contacts_personevent",
-    "contacts_placeevent",
-    "contacts_countryevent",
-)
-
-
-VERSION_KEY = "data-version"
-
-
-def data_version_read() -> str:
-    """Changes whenever a row behind the cached pages (VERSION_TABLES) is added, edited or deleted.
-
-    Every such change writes a pghistory event (triggers catch bulk and raw SQL writes too), so the
-    newest event ids are a version number read from primary-key indexes in well under a millisecond.
-    """
-    from django.db import connection
-
-    # The database's own oid leads: a database dropped and created again under the same name (a test
-    # run, a restore) starts its event ids over, and must not meet the pages cached for the old one.
-    selects = ", ".join(f"(SELECT max(pgh_id) FROM {table})" for table in VERSION_TABLES)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT oid FROM pg_database WHERE datname = current_database()), {selects}")
-        return ".".join(str(value or 0) for value in cursor.fetchone())
-
-
-def data_version() -> str:
-    """The data version the cached pages are keyed by, read again at most every DATA_VERSION_SECONDS.
-
-    A running ingest writes every second or two; keyed by the exact version, every page would be
-    rebuilt after each batch, so analysts' pages may lag an ingest by those few seconds. An edit made
-    through the web refreshes it at once (`data_version_refresh`, called by DataVersionMiddleware), so
-    editors always see their own corrections.
-    """
-    seconds = getattr(settings, "DATA_VERSION_SECONDS", 0)
-    if seconds <= 0:
-        return data_version_read()
-    # A page asks for it once per cached part (list, counts, facets): one read per request is enough.
-    if getattr(_request, "active", False) and _request.version is not None:
-        return _request.version
-    try:
-        version = cache.get(VERSION_KEY)
-    except Exception:
-        logger.warning("cache unavailable", exc_info=True)
-        return data_version_read()
-    if version is None:
-        version = data_version_read()
-        try:
-            cache.set(VERSION_KEY, version, seconds)
-        except Exception:
-            logger.warning("cache unavailable", exc_info=True)
-    if getattr(_request, "active", False):
-        _request.version = version
-    return version
-
-
-# The data version seen by the request this thread is serving; outside requests (workers, commands)
-# nothing is remembered.
-_request = threading.local()
-
-
-@receiver(request_started)
-def _request_begins(**kwargs) -> None:
-    _request.active, _request.version = True, None
-
-
-@receiver(request_finished)
-def _request_ends(**kwargs) -> None:
-    _request.active, _request.version = False, None
-
-
-def data_version_refresh() -> None:
-    """Forget the remembered data version, so the next page reads the database's."""
-    _request.version = None
-    try:
-        cache.delete(VERSION_KEY)
-    except Exception:
-        logger.warning("cache unavailable", exc_info=True)
-
-
-# How long one request may take to build a page while others are served the version before it.
-BUILD_LOCK_SECONDS = 30
-# Pages rebuilt at once, across all web processes, while a previous version can be served instead.
-# When the data version moves, every page an analyst opens is stale at the same moment; rebuilding
-# them all at once took every web thread and queued the cheap requests behind them for seconds.
-REBUILD_SLOTS = 2
-
-
-def cached(name: str, query: str, build: Callable[[], T], seconds: int = MAP_CACHE_SECONDS) -> T:
-    """`build()` cached per filter query string and data version; a cache outage only costs speed.
-
-    When the data version moves, the value built for the previous version (kept under `latest`) is
-    served while one request rebuilds it; at most REBUILD_SLOTS such rebuilds run at a time, so the
-    pages become current a few seconds after the data without stalling anyone. A value never built
-    before is built by the request that needs it.
-    """
-    digest = hashlib.sha1(query.encode()).hexdigest()
-    version = data_version()
-    key = f"{name}:{digest}:" + hashlib.sha1(version.encode()).hexdigest()
-    latest_key, lock_key = f"{name}:{digest}:latest", f"{name}:{digest}:building"
-    slot = None
-    # A value built inside another build (a page holding a cached list) is always current: the outer
-    # value is stored under the new version and must not be made of an older one.
-    nested = getattr(_building, "depth", 0) > 0
-    try:
-        value = cache.get(key)
-        if value is not None:
-            return value
-        previous = None if nested else cache.get(latest_key)
-        if previous is not None:
-            slot = _rebuild_slot_take()
-            if slot is None:
-                return previous
-        if not cache.add(lock_key, version, BUILD_LOCK_SECONDS) and previous is not None:
-            _rebuild_slot_release(slot)
-            return previous
-    except Exception:
-        logger.warning("cache unavailable", exc_info=True)
-        return build()
-    _building.depth = getattr(_building, "depth", 0) + 1
-    try:
-        value = build()
-    finally:
-        _building.depth -= 1
-        try:
-            cache.delete(lock_key)
-            _rebuild_slot_release(slot)
-        except Exception:
-            logger.warning("cache unavailable", exc_info=True)
-    try:
-        cache.set_many({key: value, latest_key: value}, seconds)
-    except Exception:
-        logger.warning("cache unavailable", exc_info=True)
-    return value
-
-
-_building = threading.local()
-
-
-def _rebuild_slot_take() -> str | None:
-    for number in range(REBUILD_SLOTS):
-        slot = f"rebuild-slot:{number}"
-        if cache.add(slot, 1, BUILD_LOCK_SECONDS):
-            return slot
-    return None
-
-
-def _rebuild_slot_release(slot: str | None) -> None:
-    if slot is not None:
-        cache.delete(slot)
 
 
 def contacts_geojson(queryset: QuerySet[Contact]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Keeps the cached analyst pages honest after edits made through the web (see api.data_version)."""
+"""Keeps the cached analyst pages honest after edits made through the web (see contacts/pagecache.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from contacts.api import data_version_refresh
+from contacts.pagecache import data_version_refresh
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 

@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from contacts import api, exports, search
+from contacts import api, exports, pagecache, search
 from contacts.access import admin_change_url, is_editor, reader_required
 from contacts.filters import ContactFilterSet, IdIn, contact_facets, contact_ids_with_people, describe_period
 from contacts.models import (
@@ -297,12 +297,12 @@ class FilteredPage:
 
     def summary(self) -> tuple[int, list]:
         """Count and facet counts: whole-table aggregates."""
-        return api.cached("summary", self.filters, lambda: (self.filterset.qs.count(), contact_facets(self.filterset)))
+        return pagecache.cached("summary", self.filters, lambda: (self.filterset.qs.count(), contact_facets(self.filterset)))
 
     def facets_html(self, *, oob: bool = False) -> str:
         """The facet checkboxes as HTML (hundreds of values)."""
         return mark_safe(
-            api.cached(
+            pagecache.cached(
                 "facets-oob" if oob else "facets",
                 self.filters,
                 lambda: str(render_to_string(
@@ -325,7 +325,7 @@ def _cached_body(request: HttpRequest, name: str, key: str, template: str, build
     """A page's `body` partial rendered once per key and data version; the page around it (the signed-in
     user, the CSRF token) is rendered per request by `_page`."""
     return mark_safe(
-        api.cached(name, key, lambda: str(render_to_string(f"{template}#body", build_context(), request)), seconds)
+        pagecache.cached(name, key, lambda: str(render_to_string(f"{template}#body", build_context(), request)), seconds)
     )
 
 
@@ -351,11 +351,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     # back (a cursor in the URL) is kept briefly: every cursor is a new key of some 100 KB, and the
     # cache must not grow with the pages a crawler walks.
     paged = "before" in request.GET or "after" in request.GET
-    seconds = PAGED_CACHE_SECONDS if paged else api.MAP_CACHE_SECONDS
+    seconds = PAGED_CACHE_SECONDS if paged else pagecache.PAGE_CACHE_SECONDS
     query = request.GET.urlencode()
 
     def results() -> str:
-        return mark_safe(api.cached("timeline", query, render_results, seconds))
+        return mark_safe(pagecache.cached("timeline", query, render_results, seconds))
 
     if _wants_partial(request):
         # Only #results is the swap target; the facet counts beside the filters follow out of band.
@@ -396,7 +396,7 @@ def contact_map(request: HttpRequest) -> HttpResponse:
             },
         }
 
-    body = _cached_body(request, "map-page", query, "contacts/map.html", context, api.MAP_CACHE_SECONDS)
+    body = _cached_body(request, "map-page", query, "contacts/map.html", context, pagecache.PAGE_CACHE_SECONDS)
     return _page(request, "contacts/map.html", {"body": body})
 
 
@@ -448,8 +448,8 @@ def contact_api(request: HttpRequest) -> JsonResponse:
 
     # Encoded once per URL (its links are absolute) and data version; pages behind a cursor briefly.
     paged = "before" in request.GET or "after" in request.GET
-    seconds = PAGED_CACHE_SECONDS if paged else api.MAP_CACHE_SECONDS
-    body = api.cached("api-contacts", request.build_absolute_uri(), encode, seconds)
+    seconds = PAGED_CACHE_SECONDS if paged else pagecache.PAGE_CACHE_SECONDS
+    body = pagecache.cached("api-contacts", request.build_absolute_uri(), encode, seconds)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -495,7 +495,7 @@ def delegation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return {**_delegation_context(delegation), "edit_url": admin_change_url(delegation) if editor else None}
 
     body = _cached_body(request, "delegation-page", f"{pk}:{editor:d}", "contacts/delegation_detail.html", context,
-                        api.MAP_CACHE_SECONDS)
+                        pagecache.PAGE_CACHE_SECONDS)
     return _page(request, "contacts/delegation_detail.html", {"delegation": delegation, "body": body})
 
 
@@ -536,7 +536,7 @@ def _delegation_context(delegation: Delegation) -> dict:
         "unplaced": unplaced,
         "members": members,
         "evidence": evidence,
-        "history": api.cached("delegation-history", str(delegation.pk), lambda: api.history_for(delegation)),
+        "history": pagecache.cached("delegation-history", str(delegation.pk), lambda: api.history_for(delegation)),
         "map_config": {
             "data": api.delegation_geojson(delegation, stops),
             "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
@@ -587,7 +587,7 @@ def _person_summary(person: Person) -> tuple[int, list[tuple[int, int]], dict[st
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One official: names, posts over time, every contact, counterparts met most often."""
     person = get_object_or_404(Person.objects.select_related("country"), pk=pk)
-    total, top, seen = api.cached("person-page", str(person.pk), lambda: _person_summary(person))
+    total, top, seen = pagecache.cached("person-page", str(person.pk), lambda: _person_summary(person))
     names = {
         row["pk"]: row for row in Person.objects.filter(pk__in=[pk for pk, _ in top]).values("pk", "name", "country__name")
     }
@@ -645,7 +645,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     """One country: contacts per year by direction, officials and delegation types, latest contacts."""
     country = get_object_or_404(Country.objects.select_related("capital"), iso2=iso2.upper())
     contacts_qs = listed_contacts().filter(country=country)
-    total, per_year, top, types = api.cached("country-page", country.iso2, lambda: _country_summary(country, contacts_qs))
+    total, per_year, top, types = pagecache.cached("country-page", country.iso2, lambda: _country_summary(country, contacts_qs))
     names = dict(Person.objects.filter(pk__in=[pk for pk, _, _ in top]).values_list("pk", "name"))
     officials = [
         {"person_id": pk, "person__name": names[pk], "side": side, "n": n} for pk, side, n in top if pk in names

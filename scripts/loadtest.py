@@ -9,6 +9,8 @@ What it does, all on loopback and bounded in time and requests:
    worker on REDIS_URL.
 3. `manage.py ingest --async` on a generated JSONL of --ingest articles: the worker processes them at
    full speed during the whole measurement.
+   gunicorn runs with config/gunicorn.py, as deployed (--web-workers and --web-threads set its
+   WEB_CONCURRENCY and WEB_THREADS).
 4. wrk (Debian package) with --analysts connections, each request taking the next URL of a rotation:
    timeline pages and filters, the HTMX partial, map page, GeoJSON, JSON API, filtered CSV, delegation
    pages. wrk stops after --duration seconds or --max-requests requests, whichever comes first.
@@ -163,8 +165,10 @@ def rotation(seed: int = 3) -> list[dict]:
     countries = list(
         Contact.objects.values_list("country__iso2", flat=True).annotate(n=Count("pk")).order_by("-n")[:30]
     )
-    delegations = list(Delegation.objects.order_by("?").values_list("pk", flat=True)[:40])
-    years = sorted({d.year for d in Contact.objects.order_by("?").values_list("start_date", flat=True)[:200]})
+    # The same pages on every run over the same database, so that runs compare.
+    delegation_ids = list(Delegation.objects.order_by("pk").values_list("pk", flat=True))
+    delegations = rng.sample(delegation_ids, min(40, len(delegation_ids)))
+    years = sorted({d.year for d in Contact.objects.order_by("pk").values_list("start_date", flat=True)[::100]})
     paths: list[dict] = []
     for _ in range(20):
         iso2, year = rng.choice(countries), rng.choice(years)
@@ -290,11 +294,10 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="atlas-load-"))
     port = free_port()
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(options.web_workers), "-k", "gthread", "--threads", str(options.web_threads),
-         "--timeout", "60", "--backlog", "2048", "--access-logfile", str(tmp / "access.log"),
-         "--access-logformat", "%(U)s %(s)s %(D)s"],
-        cwd=ROOT, env=env, stdout=open(tmp / "web.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi", "-b", f"127.0.0.1:{port}",
+         "--access-logfile", str(tmp / "access.log"), "--access-logformat", "%(U)s %(s)s %(D)s"],
+        cwd=ROOT, env={**env, "WEB_CONCURRENCY": str(options.web_workers), "WEB_THREADS": str(options.web_threads)},
+        stdout=open(tmp / "web.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     # Without an ingest no worker runs at all, so the web app has the machine to itself.
     worker_args = ["true"] if options.no_ingest else [

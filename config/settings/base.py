@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records the user and URL behind every change in the history tables.
     "pghistory.middleware.HistoryMiddleware",
-    # An edit made through the web shows at once on the cached pages (contacts/api.py data_version).
+    # An edit made through the web shows at once on the cached pages (contacts/pagecache.py).
     "contacts.middleware.DataVersionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 answer.
     "axes.middleware.AxesMiddleware",
@@ -125,12 +126,13 @@ MEDIA_ROOT = BASE_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Keys are prefixed with the database's name: two databases served from one Redis never share pages.
+# Keys are prefixed with the database's name (CACHE_KEY_PREFIX overrides it): two databases served from
+# one Redis never share pages.
 CACHES = {
     "default": {
         "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": DATABASES["default"]["NAME"],
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"]),
     }
 }
 # Reading a page changes nothing, so only state changes carry the history context (who, which URL);
@@ -200,6 +202,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Workers take ingest batches from `celery` and page refreshes (contacts.tasks.refresh_page) from
+# `pages`; a worker started without -Q consumes both, so a refresh waits for one batch, not the backlog.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("pages"))
+CELERY_TASK_ROUTES = {"contacts.tasks.refresh_page": {"queue": "pages"}}
 # Workers run below the web server's CPU priority (nice), so a running ingest slows analysts' pages less.
 WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

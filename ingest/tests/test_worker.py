@@ -1,4 +1,5 @@
-"""Integration: a real Celery worker (prefork, 2 processes) on the real Redis takes a feed item to a record.
+"""Integration with a real Celery worker (prefork, 2 processes) on the real Redis: a feed item taken to a
+record, an analyst's stale page refreshed in the background.
 
 The worker is a subprocess pointed at this test run's database (pytest-django's `test_<name>`), so the
 test uses a transactional database: rows must be committed for the worker to see them.
@@ -44,6 +45,9 @@ def worker():
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "INGEST_ALLOW_PRIVATE_NETWORKS": "1",
+        # The same cache as this process (its prefix was taken from the database name before the test
+        # database was renamed), so pages the worker builds are the ones the tests read.
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
     }
     from config.celery import app
 
@@ -104,3 +108,21 @@ def test_the_worker_runs_below_the_web_servers_cpu_priority(worker):
     expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + settings.WORKER_NICENESS)
     assert settings.WORKER_NICENESS > 0
     wait_for(lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) == expected, 60, worker)
+
+
+def test_a_stale_page_is_refreshed_by_the_worker(worker, client, django_user_model, settings, monkeypatch):
+    """After an ingest batch the analyst gets the page as it was; the worker, not the web, builds the new one."""
+    from django.core.cache import cache
+
+    from contacts import pagecache
+    from contacts.tests.factories import ContactFactory
+
+    settings.DATA_VERSION_SECONDS = 60
+    monkeypatch.setattr(pagecache, "REFRESH_GRACE_SECONDS", 3600)  # the web never rebuilds it itself here
+    client.force_login(django_user_model.objects.create_user("analyst", password="pw"))
+    ContactFactory(summary="Talks on trade")
+    assert "Talks on trade" in client.get("/").content.decode()
+    ContactFactory(summary="Talks on fisheries")  # written by an ingest batch
+    cache.delete(pagecache.VERSION_KEY)
+    assert "Talks on fisheries" not in client.get("/").content.decode()  # served at once, as it was
+    wait_for(lambda: "Talks on fisheries" in client.get("/").content.decode(), 60, worker)
