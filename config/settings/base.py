@@ -201,6 +201,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
+# Celery's Django fixup closes the database connection around every task unless this is set: a new
+# PostgreSQL backend, with its caches to warm, per batch and per page refresh. Connections are kept
+# (closed after 2 x this many tasks) and checked before each task as Django checks them before each
+# request (config/celery.py), so a database restart costs one reconnect.
+CELERY_DB_REUSE_MAX = 500
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Workers take ingest batches from `celery` and page refreshes (contacts.tasks.refresh_page) from
 # `pages`; a worker started without -Q consumes both, so a refresh waits for one batch, not the backlog.

@@ -209,3 +209,19 @@ def test_feed_that_times_out_or_fails_shows_on_the_source(services, feed_server)
     services.manage("shell", "-c", f"from ingest.tasks import poll_source; poll_source.delay({source_id})")
     wait_until(lambda: health()[2] is not None, 120, "the source to recover", [worker])
     assert health()[0] == 0
+
+
+def test_postgres_restart_under_the_worker(services, feed_server, throwaway_postgres):
+    """The worker keeps its database connection between tasks, and gets a new one after a restart."""
+    worker = services.worker(concurrency=1)
+    feed_server.add("/before", body=article_page("Before the restart"))
+    services.manage("ingest", "--async", feed_server.url("/before"))
+    wait_until(lambda: settled(services.database, feed_server.url("/before")), 120, "the first article", [worker])
+    throwaway_postgres.stop("fast")
+    throwaway_postgres.start()
+    feed_server.add("/after", body=article_page("After the restart", REPORT.replace("Thursday", "Friday")))
+    services.manage("ingest", "--async", feed_server.url("/after"))
+    wait_until(lambda: settled(services.database, feed_server.url("/after")), 120, "the second article", [worker])
+    _, status, attempts, reason = article(services.database, feed_server.url("/after"))
+    assert status in ("linked", "proposed", "duplicate"), reason
+    assert worker.poll() is None
