@@ -315,7 +315,7 @@ def main() -> int:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{entry['path']}", headers={"Cookie": cookie})
             with urllib.request.urlopen(request, timeout=60) as response:
                 assert response.status == 200, entry
-        ingest_before = (0, 0)
+        ingest_before = article_counts(db_url)
         if not options.no_ingest:
             jsonl = tmp / "ingest.jsonl"
             write_jsonl(jsonl, options.ingest)
