@@ -11,10 +11,11 @@ bind = "127.0.0.1:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
-# Kept-alive connections stay with the process that accepted them. Measured with 50 analysts while an
-# ingest ran (scripts/loadtest.py), that beat one request per connection spread evenly over the
-# processes (p50 8 ms against 48 ms): a cached page costs about a millisecond of CPU, a new connection
-# and four busy interpreters on two cores cost more.
+# Kept-alive connections stay with the process that accepted them (one process may hold most of them).
+# Tried instead: one request per connection, a process taking connections only while it has a thread
+# free, spreading analysts evenly; with 50 analysts and an ingest running (scripts/loadtest.py) p50 rose
+# from 8 to 48 ms, every request paying a new connection. A cached page costs 1.5-2.5 ms of CPU, so one
+# process serves most of them without queueing.
 keepalive = 5
 backlog = 2048
 timeout = 60
