@@ -14,8 +14,14 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def _database_connections_checked(**kwargs) -> None:
-    """Drop a connection that broke or outlived CONN_MAX_AGE, as Django does around each request."""
+def _database_connections_checked(task=None, **kwargs) -> None:
+    """Drop a connection that broke or outlived CONN_MAX_AGE, as Django does around each request.
+
+    Not for a task run in the caller's process (eager, or `apply()` in tests): its connection is the
+    caller's, maybe inside a transaction.
+    """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()
