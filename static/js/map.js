@@ -129,7 +129,8 @@
     map.getContainer().setAttribute("data-markers", String(markers));
     map.getContainer().setAttribute("data-lines", String(lines));
     if (bounds.isValid()) {
-      map.fitBounds(bounds.pad(0.25), { maxZoom: options.maxZoom || 5 });
+      // No zoom animation: the map opens at its data's extent, and is ready (data-ready) when drawn.
+      map.fitBounds(bounds.pad(0.25), { maxZoom: options.maxZoom || 5, animate: false });
     }
   }
 
