@@ -341,12 +341,7 @@ def _person_for(article: Article, mention: dict, confidence: float, on: date | N
 def _renumber_itinerary(delegation: Delegation, article: Article, contacts: list[Contact] | None = None) -> None:
     from ingest.pipeline import trips
 
-    if contacts is not None:
-        delegation._contacts_now = contacts  # taken by itinerary_renumber, once
-    try:
-        trips.itinerary_renumber(delegation, article)
-    finally:
-        delegation.__dict__.pop("_contacts_now", None)
+    trips.itinerary_renumber(delegation, article, contacts=contacts)
 
 
 def _delegation_contacts(delegation: Delegation) -> list[Contact]:

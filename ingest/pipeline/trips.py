@@ -236,18 +236,17 @@ def passed_through(delegation: Delegation, visits: list[Contact], contacts: list
     return found
 
 
-def itinerary_renumber(delegation: Delegation, article=None) -> None:
+def itinerary_renumber(delegation: Delegation, article=None, *, contacts: list[Contact] | None = None) -> None:
     """Number the delegation's visits 1..n in itinerary order (cleared first: orders are unique).
 
     Stops in a country only passed through are marked as transits (see `passed_through`) and arrival
     days before the departure from home are corrected (see `dates_before_departure`); a locked
     delegation (edited by hand) is only renumbered. Only the visits whose number changes are written.
     `article`: one being applied now (see `_reports`; apply.journey_fold marks a delegation that an
-    article without copies has just begun with `_begun_by`, its id). A caller that holds all the
-    delegation's contacts as they are now, with country and place (apply.journey_fold), leaves them on
-    the instance as `_contacts_now`: they are used once, instead of being read again.
+    article without copies has just begun with `_begun_by`, its id). `contacts`: all the delegation's
+    contacts as they are now, with country and place, from a caller that holds them (apply.journey_fold),
+    instead of reading them again.
     """
-    contacts = delegation.__dict__.pop("_contacts_now", None)
     if contacts is None:
         contacts = list(delegation.contacts.select_related("country", "place"))
     else:  # in the order the query gives them (Contact.Meta.ordering), so the writes come in the same order

@@ -240,11 +240,11 @@ def test_copy_marked_while_its_original_is_being_applied_is_still_cited(hanoi, m
     inside, release = threading.Event(), threading.Event()
     renumber = trips.itinerary_renumber
 
-    def slow_renumber(delegation, article=None):
+    def slow_renumber(delegation, article=None, **options):
         if article is not None and article.pk == original.pk:
             inside.set()  # the original's evidence is written, not committed; its copies were listed
             release.wait(30)
-        return renumber(delegation, article)
+        return renumber(delegation, article, **options)
 
     monkeypatch.setattr(trips, "itinerary_renumber", slow_renumber)
 
