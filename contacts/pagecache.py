@@ -16,14 +16,19 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.dispatch import receiver
+from django.urls import Resolver404, resolve
+from django_htmx.middleware import HtmxDetails
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -217,11 +222,6 @@ def page_refresh(environ: dict[str, str]) -> None:
     `environ` is what `_request_begins` kept of the analyst's request. The page is rendered and thrown
     away; what counts is what `cached` stored on the way. Runs on a worker (contacts.tasks.refresh_page).
     """
-    from django.contrib.auth import get_user_model
-    from django.core.handlers.wsgi import WSGIRequest
-    from django.urls import Resolver404, resolve
-    from django_htmx.middleware import HtmxDetails
-
     request = WSGIRequest({**environ, "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()})
     try:
         match = resolve(request.path_info)
@@ -249,12 +249,11 @@ def _rebuild_slot_release(slot: str | None) -> None:
         cache.delete(slot)
 
 
-class refreshing:
+@contextmanager
+def refreshing() -> Iterator[None]:
     """Within it, `cached` builds every stale value it meets instead of serving the previous one."""
-
-    def __enter__(self) -> refreshing:
-        _building.refreshing = True
-        return self
-
-    def __exit__(self, *exc) -> None:
+    _building.refreshing = True
+    try:
+        yield
+    finally:
         _building.refreshing = False

@@ -536,7 +536,7 @@ def _delegation_context(delegation: Delegation) -> dict:
         "unplaced": unplaced,
         "members": members,
         "evidence": evidence,
-        "history": pagecache.cached("delegation-history", str(delegation.pk), lambda: api.history_for(delegation)),
+        "history": api.history_for(delegation),
         "map_config": {
             "data": api.delegation_geojson(delegation, stops),
             "basemap": exports.static_url("vendor/world-atlas-2.0.2/countries-50m.json"),
